@@ -1,0 +1,29 @@
+# Compiler flags shared by every firebreak target (applied through firebreak_options).
+add_library(firebreak_options INTERFACE)
+target_compile_options(firebreak_options INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
+  -Wcast-align -Wunused -Woverloaded-virtual -Wnull-dereference
+  -Wimplicit-fallthrough
+  # Designated initialisers that name only some members are the house style for option structs.
+  -Wno-missing-field-initializers)
+target_include_directories(firebreak_options INTERFACE
+  ${PROJECT_SOURCE_DIR}/include)
+# Tests and tools find the source tree (and ../shared/testdata beside it) through this.
+target_compile_definitions(firebreak_options INTERFACE
+  FIREBREAK_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+  FIREBREAK_VERSION="${PROJECT_VERSION}")
+
+if(FIREBREAK_SANITIZE)
+  set(_san -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  target_compile_options(firebreak_options INTERFACE ${_san})
+  target_link_options(firebreak_options INTERFACE ${_san})
+endif()
+
+if(FIREBREAK_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "FIREBREAK_FUZZ needs clang (use the 'fuzz' preset)")
+  endif()
+  set(_fz -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  target_compile_options(firebreak_options INTERFACE ${_fz})
+  target_link_options(firebreak_options INTERFACE -fsanitize=address,undefined)
+endif()

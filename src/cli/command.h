@@ -1,0 +1,22 @@
+#pragma once
+// Private to the CLI: how subcommands plug into the application.
+
+#include <CLI/CLI.hpp>
+
+#include "firebreak/cli/app.h"
+
+namespace firebreak::cli {
+
+// Shared by all subcommands during one invocation.
+struct Context {
+  int exit_code = 0;  // set by the subcommand that ran
+};
+
+// One function per top-level subcommand; each adds itself (and its children) to `app` and
+// stores its result in ctx.exit_code when it runs.
+void add_version_command(CLI::App& app, Context& ctx);
+
+// Adds every subcommand (src/cli/commands.cpp).
+void add_all_commands(CLI::App& app, Context& ctx);
+
+}  // namespace firebreak::cli

@@ -1,0 +1,219 @@
+#include "firebreak/core/clock.h"
+
+#include <fmt/format.h>
+
+#include <thread>
+
+namespace firebreak {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::nanoseconds;
+
+// Howard Hinnant's days_from_civil: proleptic Gregorian date -> days since 1970-01-01.
+constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+constexpr bool is_leap(std::int64_t y) noexcept {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+constexpr unsigned days_in_month(std::int64_t y, unsigned m) noexcept {
+  constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && is_leap(y) ? 29 : kDays[m - 1];
+}
+
+// Reads exactly `n` digits at `p`; false if any is not a digit.
+bool digits(std::string_view s, std::size_t p, std::size_t n, unsigned& out) noexcept {
+  if (p + n > s.size()) return false;
+  unsigned v = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const char c = s[p + i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<unsigned>(c - '0');
+  }
+  out = v;
+  return true;
+}
+
+}  // namespace
+
+TimePoint RealClock::now() const { return std::chrono::system_clock::now(); }
+void RealClock::sleep_for(Duration d) { std::this_thread::sleep_for(d); }
+
+SimClock::SimClock(TimePoint start)
+    : nanos_(duration_cast<nanoseconds>(start.time_since_epoch()).count()) {}
+TimePoint SimClock::now() const {
+  return TimePoint(duration_cast<Duration>(nanoseconds(nanos_.load())));
+}
+void SimClock::advance(Duration d) { nanos_.fetch_add(duration_cast<nanoseconds>(d).count()); }
+void SimClock::set(TimePoint t) {
+  nanos_.store(duration_cast<nanoseconds>(t.time_since_epoch()).count());
+}
+
+Clock& real_clock() {
+  static RealClock clock;
+  return clock;
+}
+
+std::optional<TimePoint> parse_iso8601(std::string_view s) noexcept {
+  unsigned year, month, day, hour, minute, second;
+  if (!digits(s, 0, 4, year) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, month) ||
+      s[7] != '-' || !digits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+      !digits(s, 11, 2, hour) || s[13] != ':' || !digits(s, 14, 2, minute) || s[16] != ':' ||
+      !digits(s, 17, 2, second)) {
+    return std::nullopt;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
+      minute > 59 || second > 60) {
+    return std::nullopt;
+  }
+  std::size_t p = 19;
+  std::int64_t frac_ns = 0;
+  if (p < s.size() && s[p] == '.') {
+    ++p;
+    std::size_t n = 0;
+    std::int64_t scale = 100000000;
+    while (p < s.size() && s[p] >= '0' && s[p] <= '9') {
+      if (n < 9) frac_ns += (s[p] - '0') * scale, scale /= 10;
+      ++p, ++n;
+    }
+    if (n == 0) return std::nullopt;
+  }
+  std::int64_t offset_s = 0;
+  if (p == s.size()) {
+    // No zone designator: AWS never omits it, but treat as UTC like most parsers.
+  } else if (s[p] == 'Z' || s[p] == 'z') {
+    ++p;
+  } else if (s[p] == '+' || s[p] == '-') {
+    const int sign = s[p] == '-' ? -1 : 1;
+    unsigned oh, om;
+    if (!digits(s, p + 1, 2, oh)) return std::nullopt;
+    std::size_t q = p + 3;
+    if (q < s.size() && s[q] == ':') ++q;
+    if (!digits(s, q, 2, om) || oh > 23 || om > 59) return std::nullopt;
+    offset_s = sign * static_cast<std::int64_t>(oh * 3600 + om * 60);
+    p = q + 2;
+  } else {
+    return std::nullopt;
+  }
+  if (p != s.size()) return std::nullopt;
+  const std::int64_t secs = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 +
+                            std::min(second, 59u) - offset_s;
+  return TimePoint(duration_cast<Duration>(nanoseconds(secs * 1000000000 + frac_ns)));
+}
+
+namespace {
+struct Civil {
+  std::int64_t y;
+  unsigned m, d, hh, mm, ss;
+  std::int64_t sub_ns;
+};
+Civil to_civil(TimePoint t) {
+  const std::int64_t ns = duration_cast<nanoseconds>(t.time_since_epoch()).count();
+  std::int64_t secs = ns / 1000000000;
+  std::int64_t sub = ns % 1000000000;
+  if (sub < 0) sub += 1000000000, secs -= 1;
+  std::int64_t days = secs / 86400;
+  std::int64_t rem = secs % 86400;
+  if (rem < 0) rem += 86400, days -= 1;
+  // civil_from_days (Hinnant).
+  const std::int64_t z = days + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return {y + (m <= 2),
+          m,
+          d,
+          static_cast<unsigned>(rem / 3600),
+          static_cast<unsigned>(rem % 3600 / 60),
+          static_cast<unsigned>(rem % 60),
+          sub};
+}
+}  // namespace
+
+std::string format_iso8601(TimePoint t, TimePrecision p) {
+  const Civil c = to_civil(t);
+  std::string out =
+      fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", c.y, c.m, c.d, c.hh, c.mm, c.ss);
+  if (p == TimePrecision::kMillis) out += fmt::format(".{:03}", c.sub_ns / 1000000);
+  if (p == TimePrecision::kMicros) out += fmt::format(".{:06}", c.sub_ns / 1000);
+  out += 'Z';
+  return out;
+}
+
+std::string format_compact_minute(TimePoint t) {
+  const Civil c = to_civil(t);
+  return fmt::format("{:04}{:02}{:02}T{:02}{:02}Z", c.y, c.m, c.d, c.hh, c.mm);
+}
+
+TimePoint from_unix_seconds(std::int64_t seconds) noexcept {
+  return TimePoint(duration_cast<Duration>(std::chrono::seconds(seconds)));
+}
+std::int64_t to_unix_seconds(TimePoint t) noexcept {
+  return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+std::int64_t to_unix_millis(TimePoint t) noexcept {
+  return std::chrono::floor<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+std::optional<Duration> parse_duration(std::string_view s) noexcept {
+  if (s.empty()) return std::nullopt;
+  nanoseconds total{0};
+  std::size_t p = 0;
+  while (p < s.size()) {
+    std::int64_t n = 0;
+    std::size_t start = p;
+    while (p < s.size() && s[p] >= '0' && s[p] <= '9') {
+      if (n > 100000000000LL) return std::nullopt;  // absurdly large
+      n = n * 10 + (s[p++] - '0');
+    }
+    if (p == start || p == s.size()) return std::nullopt;
+    std::string_view unit;
+    std::size_t u = p;
+    while (u < s.size() && ((s[u] >= 'a' && s[u] <= 'z') || (s[u] >= 'A' && s[u] <= 'Z'))) ++u;
+    unit = s.substr(p, u - p);
+    p = u;
+    if (unit == "ms")
+      total += std::chrono::milliseconds(n);
+    else if (unit == "s")
+      total += std::chrono::seconds(n);
+    else if (unit == "m" || unit == "min")
+      total += std::chrono::minutes(n);
+    else if (unit == "h")
+      total += std::chrono::hours(n);
+    else if (unit == "d")
+      total += std::chrono::hours(24 * n);
+    else if (unit == "w")
+      total += std::chrono::hours(24 * 7 * n);
+    else
+      return std::nullopt;
+  }
+  return duration_cast<Duration>(total);
+}
+
+std::string format_duration(Duration d) {
+  auto ms = duration_cast<std::chrono::milliseconds>(d).count();
+  if (ms == 0) return "0s";
+  std::string out;
+  if (ms < 0) out += '-', ms = -ms;
+  const std::int64_t h = ms / 3600000, m = ms / 60000 % 60, s = ms / 1000 % 60, r = ms % 1000;
+  if (h) out += fmt::format("{}h", h);
+  if (m) out += fmt::format("{}m", m);
+  if (s) out += fmt::format("{}s", s);
+  if (r) out += fmt::format("{}ms", r);
+  return out;
+}
+
+}  // namespace firebreak

@@ -1,0 +1,53 @@
+#pragma once
+// Private to the event module: turning one parsed JSON record into Events.
+//
+// A record is classified by its shape (unless the caller says which kind it is):
+//  - CloudTrail: has "eventVersion" and "eventSource" (or "eventName").
+//  - EventBridge envelope: has "detail-type" and "detail"; unwrapped to the inner record(s):
+//    "AWS API Call via CloudTrail" / "AWS Console Sign In via CloudTrail" / "AWS Service Event
+//    via CloudTrail" -> CloudTrail, "GuardDuty Finding" -> GuardDuty, "Security Hub Findings -
+//    *" -> every element of detail.findings as ASFF.
+//  - ASFF: has "SchemaVersion" and "ProductArn".
+//  - GuardDuty: has "Type"/"type" and "Resource"/"resource" (and an "Id"/"id").
+//  - Flow-log records are built by the flow-log reader with kind kVpcFlow.
+
+#include <optional>
+
+#include "firebreak/event/event.h"
+
+namespace firebreak::event::detail {
+
+enum class RecordShape : std::uint8_t {
+  kUnknown,
+  kCloudTrail,
+  kGuardDuty,
+  kSecurityHub,
+  kVpcFlow,
+  kEventBridge,
+};
+
+[[nodiscard]] RecordShape classify(Value root) noexcept;
+
+// Builds the Event for a record already known to be of `kind` (no envelope).
+[[nodiscard]] Result<Event> decode_record(Value root, SourceKind kind, RecordRef ref);
+
+// Classifies `root` (or trusts `kind` when given, still unwrapping an EventBridge envelope) and
+// calls on_event for each Event it holds. Returns an error (with `ref` as location) when the record
+// is not a recognised shape or an envelope is malformed; nothing is emitted then.
+template <class F>
+Status decode_records(Value root, std::optional<SourceKind> kind, const RecordRef& ref,
+                      F&& on_event);
+
+// Non-template core of decode_records.
+Status decode_records_impl(Value root, std::optional<SourceKind> kind, const RecordRef& ref,
+                           void* ctx, void (*cb)(void*, const Event&));
+
+template <class F>
+Status decode_records(Value root, std::optional<SourceKind> kind, const RecordRef& ref,
+                      F&& on_event) {
+  return decode_records_impl(root, kind, ref, &on_event, [](void* f, const Event& e) {
+    (*static_cast<std::remove_reference_t<F>*>(f))(e);
+  });
+}
+
+}  // namespace firebreak::event::detail
