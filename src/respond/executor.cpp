@@ -295,7 +295,10 @@ class RunWalker {
   Json context() const {
     Json steps = Json::object();
     for (const auto& [id, r] : records_) {
-      steps[id] = {{"state", to_string(r.state)}, {"outputs", r.outputs}};
+      steps[id] = {
+          {"state", to_string(r.state)},
+          {"outputs", r.outputs},
+          {"finished_at", r.finished_at ? Json(format_iso8601(*r.finished_at)) : Json(nullptr)}};
     }
     Json inputs = Json::object();
     for (const auto& in : pb_.inputs) inputs[in.name] = in.default_value;

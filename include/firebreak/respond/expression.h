@@ -6,7 +6,7 @@
 //   incident.{id, severity, state, title, entities…}   the incident the run answers
 //   target.{type, id, account, region}               what the playbook acts on
 //   inputs.<name>                                    playbook inputs (defaults applied)
-//   steps.<id>.{outputs, state}                      earlier steps
+//   steps.<id>.{outputs, state, finished_at}         earlier steps
 //   finding.{rule_id, title, level, …}               the finding that triggered the run, if any
 //   run.{id, playbook, dry_run}
 //
