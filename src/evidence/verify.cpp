@@ -91,7 +91,7 @@ void ChainVerifier::add_oversized_line(std::uint64_t line_no) {
 
 void ChainVerifier::add_record_line(std::string_view line, std::uint64_t line_no, bool terminated) {
   if (!terminated) {
-    problem(fmt::format("line {}", line_no),
+    problem(fmt::format("record {} (line {})", expected_seq_, line_no),
             fmt::format("incomplete final line ({} bytes, no line feed): a torn write or a "
                         "truncated file",
                         line.size()),
