@@ -28,12 +28,12 @@
 namespace fs = std::filesystem;
 using namespace firebreak;
 using namespace firebreak::evidence;
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 namespace {
 
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
+double seconds_since(Steady::time_point t) {
+  return std::chrono::duration<double>(Steady::now() - t).count();
 }
 
 void make_file(const fs::path& path, std::uint64_t bytes) {
@@ -50,7 +50,7 @@ void make_file(const fs::path& path, std::uint64_t bytes) {
 }
 
 double time_sha256sum(const fs::path& file) {
-  const auto t = Clock::now();
+  const auto t = Steady::now();
   const std::string cmd = "sha256sum '" + file.string() + "' >/dev/null";
   if (std::system(cmd.c_str()) != 0) {
     std::fprintf(stderr, "sha256sum failed\n");
@@ -82,7 +82,7 @@ void bench_ingest(const fs::path& dir, std::uint64_t gib) {
     spec.incident = "bench";
     spec.name = "ingest.bin";
     spec.retain_days = 0;  // so the bench can clean up
-    const auto t = Clock::now();
+    const auto t = Steady::now();
     auto info = store_from_fd(*store, spec, fd);
     const double s = seconds_since(t);
     ::close(fd);
@@ -113,7 +113,7 @@ void bench_appends(const fs::path& dir, int total) {
     const int n = threads == 1 ? std::min(total, 2000) : per * threads;
     const int each = threads == 1 ? n : per;
     std::atomic<int> failures{0};
-    const auto t = Clock::now();
+    const auto t = Steady::now();
     std::vector<std::thread> ts;
     for (int i = 0; i < threads; ++i) {
       ts.emplace_back([&, i] {
@@ -141,7 +141,7 @@ void bench_appends(const fs::path& dir, int total) {
     const fs::path ldir = dir / "ledger-batch";
     auto ledger = Ledger::open(ldir, "bench", real_clock()).value();
     const int batch = 100;
-    const auto t = Clock::now();
+    const auto t = Steady::now();
     for (int done = 0; done < total; done += batch) {
       std::vector<RecordInput> in;
       for (int k = 0; k < batch; ++k) {
@@ -179,8 +179,10 @@ int main(int argc, char** argv) {
     } else if (a == "--skip-appends") {
       app = false;
     } else {
-      std::fprintf(stderr, "usage: %s [--dir DIR] [--gib N] [--appends N] [--skip-ingest] "
-                           "[--skip-appends]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--dir DIR] [--gib N] [--appends N] [--skip-ingest] "
+                   "[--skip-appends]\n",
+                   argv[0]);
       return 2;
     }
   }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "firebreak/core/log.h"
 #include "firebreak/evidence/paths.h"
 
 namespace firebreak::evidence {
@@ -99,7 +100,12 @@ Result<std::shared_ptr<Ledger>> EvidenceLocker::ledger(std::string_view incident
   }
   // The key is loaded lazily at the first checkpoint; a missing key must not stop appends.
   std::shared_ptr<const SigningKey> key;
-  if (auto k = signing_key(); k) key = *k;
+  if (auto k = signing_key(); k) {
+    key = *k;
+  } else {
+    log::warn("incident {}: no usable signing key, checkpoints will fail: {}", incident,
+              k.error().describe());
+  }
   FIREBREAK_TRY(auto opened,
                 Ledger::open(incident_dir(incident), std::string(incident), *options_.clock, key));
   std::lock_guard lk(mu_);
