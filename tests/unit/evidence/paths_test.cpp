@@ -9,12 +9,14 @@ namespace {
 
 TEST(EvidencePaths, rejects_names_that_would_escape) {
   using namespace std::string_literals;
-  for (const std::string bad :
+  for (const std::string& bad :
        {""s, "."s, ".."s, "../etc/passwd"s, "/etc/passwd"s, "a/b"s, "a\\b"s, "..\\..\\x"s,
         "nul\0byte"s, "tab\there"s, "new\nline"s, std::string(256, 'a')}) {
     auto st = validate_path_component(bad);
     EXPECT_FALSE(st) << "accepted: " << bad;
-    if (!st) EXPECT_EQ(st.error().code(), ErrorCode::kInvalidArgument);
+    if (!st) {
+      EXPECT_EQ(st.error().code(), ErrorCode::kInvalidArgument);
+    }
   }
 }
 
