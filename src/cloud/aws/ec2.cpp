@@ -12,13 +12,15 @@ using Doc = std::shared_ptr<pugi::xml_document>;
 
 Tags parse_tags(const pugi::xml_node& n, const char* set = "tagSet") {
   Tags tags;
-  for (auto item : n.child(set).children("item")) tags.push_back({xt(item, "key"), xt(item, "value")});
+  for (auto item : n.child(set).children("item"))
+    tags.push_back({xt(item, "key"), xt(item, "value")});
   return tags;
 }
 
 std::vector<GroupIdentifier> parse_groups(const pugi::xml_node& n) {
   std::vector<GroupIdentifier> out;
-  for (auto g : n.child("groupSet").children("item")) out.push_back({xt(g, "groupId"), xt(g, "groupName")});
+  for (auto g : n.child("groupSet").children("item"))
+    out.push_back({xt(g, "groupId"), xt(g, "groupName")});
   return out;
 }
 
@@ -112,8 +114,10 @@ std::vector<IpPermission> parse_permissions(const pugi::xml_node& n) {
     p.from_port = static_cast<int>(xi(item, "fromPort", -1));
     p.to_port = static_cast<int>(xi(item, "toPort", -1));
     for (auto r : item.child("ipRanges").children("item")) p.ipv4_ranges.push_back(xt(r, "cidrIp"));
-    for (auto r : item.child("ipv6Ranges").children("item")) p.ipv6_ranges.push_back(xt(r, "cidrIpv6"));
-    for (auto g : item.child("groups").children("item")) p.source_groups.push_back(xt(g, "groupId"));
+    for (auto r : item.child("ipv6Ranges").children("item"))
+      p.ipv6_ranges.push_back(xt(r, "cidrIpv6"));
+    for (auto g : item.child("groups").children("item"))
+      p.source_groups.push_back(xt(g, "groupId"));
     out.push_back(std::move(p));
   }
   return out;
@@ -171,7 +175,8 @@ class AwsEc2 final : public Ec2 {
       token = xt(root, "nextToken");
       if (token.empty()) return {};
     }
-    return fail(ErrorCode::kLimitExceeded, fmt::format("ec2 {}: more than {} pages", action, kMaxPages));
+    return fail(ErrorCode::kLimitExceeded,
+                fmt::format("ec2 {}: more than {} pages", action, kMaxPages));
   }
 
   Status simple(std::string_view action, QueryList q) {
@@ -216,7 +221,8 @@ class AwsEc2 final : public Ec2 {
       if (attribute == "userData") {
         if (value.empty()) return std::string();
         auto decoded = base64_decode(value);
-        if (!decoded) return fail(ErrorCode::kParse, "ec2 DescribeInstanceAttribute: userData is not base64");
+        if (!decoded)
+          return fail(ErrorCode::kParse, "ec2 DescribeInstanceAttribute: userData is not base64");
         return *decoded;
       }
       return value;
@@ -231,18 +237,26 @@ class AwsEc2 final : public Ec2 {
     set += req.user_data ? 1 : 0;
     set += req.groups ? 1 : 0;
     if (set != 1)
-      return fail(ErrorCode::kInvalidArgument,
-                  fmt::format("ModifyInstanceAttribute changes exactly one attribute per call ({} given)", set));
+      return fail(
+          ErrorCode::kInvalidArgument,
+          fmt::format("ModifyInstanceAttribute changes exactly one attribute per call ({} given)",
+                      set));
     QueryList q{{"InstanceId", req.instance_id}};
-    if (req.disable_api_termination) q.emplace_back("DisableApiTermination.Value", tf(*req.disable_api_termination));
+    if (req.disable_api_termination)
+      q.emplace_back("DisableApiTermination.Value", tf(*req.disable_api_termination));
     if (req.instance_initiated_shutdown_behavior)
-      q.emplace_back("InstanceInitiatedShutdownBehavior.Value", *req.instance_initiated_shutdown_behavior);
+      q.emplace_back("InstanceInitiatedShutdownBehavior.Value",
+                     *req.instance_initiated_shutdown_behavior);
     for (std::size_t i = 0; i < req.block_device_mappings.size(); ++i) {
-      q.emplace_back(fmt::format("BlockDeviceMapping.{}.DeviceName", i + 1), req.block_device_mappings[i].device_name);
+      q.emplace_back(fmt::format("BlockDeviceMapping.{}.DeviceName", i + 1),
+                     req.block_device_mappings[i].device_name);
       q.emplace_back(fmt::format("BlockDeviceMapping.{}.Ebs.DeleteOnTermination", i + 1),
                      tf(req.block_device_mappings[i].delete_on_termination));
     }
-    if (req.user_data) q.emplace_back("UserData.Value", base64_encode(*req.user_data));
+    // The API wants base64 user data inside a blob that is itself base64 on the wire (the CLI
+    // and SDK docs: "user data must be base64-encoded"; the blob layer encodes it again).
+    if (req.user_data)
+      q.emplace_back("UserData.Value", base64_encode(base64_encode(*req.user_data)));
     if (req.groups) add_list(q, "GroupId", *req.groups);
     return simple("ModifyInstanceAttribute", std::move(q));
   }
@@ -254,16 +268,19 @@ class AwsEc2 final : public Ec2 {
                   {"MinCount", std::to_string(req.count)},
                   {"MaxCount", std::to_string(req.count)},
                   // The same token on every retry: AWS launches at most once per token.
-                  {"ClientToken", req.client_token.empty() ? c_.shared().client_token() : req.client_token}};
+                  {"ClientToken",
+                   req.client_token.empty() ? c_.shared().client_token() : req.client_token}};
       if (!req.subnet_id.empty()) q.emplace_back("SubnetId", req.subnet_id);
       add_list(q, "SecurityGroupId", req.security_group_ids);
-      if (!req.iam_instance_profile_name.empty()) q.emplace_back("IamInstanceProfile.Name", req.iam_instance_profile_name);
+      if (!req.iam_instance_profile_name.empty())
+        q.emplace_back("IamInstanceProfile.Name", req.iam_instance_profile_name);
       if (!req.key_name.empty()) q.emplace_back("KeyName", req.key_name);
       if (!req.user_data.empty()) q.emplace_back("UserData", base64_encode(req.user_data));
       add_tag_spec(q, "instance", req.tags);
       FIREBREAK_TRY(Doc doc, c_.query(spec::kEc2, "RunInstances", std::move(q)));
       std::vector<Instance> out;
-      for (auto i : doc->document_element().child("instancesSet").children("item")) out.push_back(parse_instance(i));
+      for (auto i : doc->document_element().child("instancesSet").children("item"))
+        out.push_back(parse_instance(i));
       return out;
     });
   }
@@ -284,16 +301,19 @@ class AwsEc2 final : public Ec2 {
                                                           bool force) override {
     return state_change("StopInstances", ids, force ? QueryList{{"Force", "true"}} : QueryList{});
   }
-  Result<std::vector<InstanceStateChange>> start_instances(const std::vector<std::string>& ids) override {
+  Result<std::vector<InstanceStateChange>> start_instances(
+      const std::vector<std::string>& ids) override {
     return state_change("StartInstances", ids);
   }
-  Result<std::vector<InstanceStateChange>> terminate_instances(const std::vector<std::string>& ids) override {
+  Result<std::vector<InstanceStateChange>> terminate_instances(
+      const std::vector<std::string>& ids) override {
     return state_change("TerminateInstances", ids);
   }
 
   Result<std::string> get_console_output(const std::string& instance_id) override {
     return c_.run(spec::kEc2, "GetConsoleOutput", [&]() -> Result<std::string> {
-      FIREBREAK_TRY(Doc doc, c_.query(spec::kEc2, "GetConsoleOutput", {{"InstanceId", instance_id}}));
+      FIREBREAK_TRY(Doc doc,
+                    c_.query(spec::kEc2, "GetConsoleOutput", {{"InstanceId", instance_id}}));
       const std::string out = xt(doc->document_element(), "output");
       if (out.empty()) return std::string();
       auto decoded = base64_decode(out);
@@ -302,60 +322,66 @@ class AwsEc2 final : public Ec2 {
     });
   }
 
-  Result<std::vector<NetworkInterface>> describe_network_interfaces(const DescribeRequest& req) override {
-    return c_.run(spec::kEc2, "DescribeNetworkInterfaces", [&]() -> Result<std::vector<NetworkInterface>> {
-      std::vector<NetworkInterface> out;
-      FIREBREAK_TRY_STATUS(paginate("DescribeNetworkInterfaces", describe_base(req, "NetworkInterfaceId"),
-                                    [&](const pugi::xml_node& root) {
-        for (auto e : root.child("networkInterfaceSet").children("item")) {
-          NetworkInterface n;
-          n.network_interface_id = xt(e, "networkInterfaceId");
-          n.subnet_id = xt(e, "subnetId");
-          n.vpc_id = xt(e, "vpcId");
-          n.availability_zone = xt(e, "availabilityZone");
-          n.private_ip = xt(e, "privateIpAddress");
-          n.public_ip = xt(e.child("association"), "publicIp");
-          n.ipv6_addresses = parse_ipv6(e);
-          n.groups = parse_groups(e);
-          n.status = xt(e, "status");
-          n.attachment_instance_id = xt(e.child("attachment"), "instanceId");
-          n.attachment_id = xt(e.child("attachment"), "attachmentId");
-          n.device_index = static_cast<int>(xi(e.child("attachment"), "deviceIndex"));
-          n.description = xt(e, "description");
-          n.tags = parse_tags(e);
-          out.push_back(std::move(n));
-        }
-      }));
-      return out;
-    });
+  Result<std::vector<NetworkInterface>> describe_network_interfaces(
+      const DescribeRequest& req) override {
+    return c_.run(
+        spec::kEc2, "DescribeNetworkInterfaces", [&]() -> Result<std::vector<NetworkInterface>> {
+          std::vector<NetworkInterface> out;
+          FIREBREAK_TRY_STATUS(paginate(
+              "DescribeNetworkInterfaces", describe_base(req, "NetworkInterfaceId"),
+              [&](const pugi::xml_node& root) {
+                for (auto e : root.child("networkInterfaceSet").children("item")) {
+                  NetworkInterface n;
+                  n.network_interface_id = xt(e, "networkInterfaceId");
+                  n.subnet_id = xt(e, "subnetId");
+                  n.vpc_id = xt(e, "vpcId");
+                  n.availability_zone = xt(e, "availabilityZone");
+                  n.private_ip = xt(e, "privateIpAddress");
+                  n.public_ip = xt(e.child("association"), "publicIp");
+                  n.ipv6_addresses = parse_ipv6(e);
+                  n.groups = parse_groups(e);
+                  n.status = xt(e, "status");
+                  n.attachment_instance_id = xt(e.child("attachment"), "instanceId");
+                  n.attachment_id = xt(e.child("attachment"), "attachmentId");
+                  n.device_index = static_cast<int>(xi(e.child("attachment"), "deviceIndex"));
+                  n.description = xt(e, "description");
+                  n.tags = parse_tags(e);
+                  out.push_back(std::move(n));
+                }
+              }));
+          return out;
+        });
   }
 
-  Status modify_network_interface_groups(const std::string& eni, const std::vector<std::string>& group_ids) override {
+  Status modify_network_interface_groups(const std::string& eni,
+                                         const std::vector<std::string>& group_ids) override {
     QueryList q{{"NetworkInterfaceId", eni}};
     add_list(q, "SecurityGroupId", group_ids);
     return simple("ModifyNetworkInterfaceAttribute", std::move(q));
   }
 
   Result<std::vector<SecurityGroup>> describe_security_groups(const DescribeRequest& req) override {
-    return c_.run(spec::kEc2, "DescribeSecurityGroups", [&]() -> Result<std::vector<SecurityGroup>> {
-      std::vector<SecurityGroup> out;
-      FIREBREAK_TRY_STATUS(paginate("DescribeSecurityGroups", describe_base(req, "GroupId"),
-                                    [&](const pugi::xml_node& root) {
-        for (auto g : root.child("securityGroupInfo").children("item")) {
-          SecurityGroup sg;
-          sg.group_id = xt(g, "groupId");
-          sg.group_name = xt(g, "groupName");
-          sg.description = xt(g, "groupDescription");
-          sg.vpc_id = xt(g, "vpcId");
-          sg.owner_id = xt(g, "ownerId");
-          sg.ingress = parse_permissions(g.child("ipPermissions"));
-          sg.egress = parse_permissions(g.child("ipPermissionsEgress"));
-          sg.tags = parse_tags(g);
-          out.push_back(std::move(sg));
-        }
-      }));
-      return out;
-    });
+    return c_.run(spec::kEc2, "DescribeSecurityGroups",
+                  [&]() -> Result<std::vector<SecurityGroup>> {
+                    std::vector<SecurityGroup> out;
+                    FIREBREAK_TRY_STATUS(
+                        paginate("DescribeSecurityGroups", describe_base(req, "GroupId"),
+                                 [&](const pugi::xml_node& root) {
+                                   for (auto g : root.child("securityGroupInfo").children("item")) {
+                                     SecurityGroup sg;
+                                     sg.group_id = xt(g, "groupId");
+                                     sg.group_name = xt(g, "groupName");
+                                     sg.description = xt(g, "groupDescription");
+                                     sg.vpc_id = xt(g, "vpcId");
+                                     sg.owner_id = xt(g, "ownerId");
+                                     sg.ingress = parse_permissions(g.child("ipPermissions"));
+                                     sg.egress = parse_permissions(g.child("ipPermissionsEgress"));
+                                     sg.tags = parse_tags(g);
+                                     out.push_back(std::move(sg));
+                                   }
+                                 }));
+                    return out;
+                  });
   }
 
   Result<std::string> create_security_group(const CreateSecurityGroupRequest& req) override {
@@ -365,7 +391,8 @@ class AwsEc2 final : public Ec2 {
       add_tag_spec(q, "security-group", req.tags);
       FIREBREAK_TRY(Doc doc, c_.query(spec::kEc2, "CreateSecurityGroup", std::move(q)));
       std::string id = xt(doc->document_element(), "groupId");
-      if (id.empty()) return fail(ErrorCode::kParse, "ec2 CreateSecurityGroup: no groupId in the answer");
+      if (id.empty())
+        return fail(ErrorCode::kParse, "ec2 CreateSecurityGroup: no groupId in the answer");
       return id;
     });
   }
@@ -374,51 +401,58 @@ class AwsEc2 final : public Ec2 {
     return simple("DeleteSecurityGroup", {{"GroupId", group_id}});
   }
 
-  Status permissions(std::string_view action, const std::string& group_id, const std::vector<IpPermission>& perms) {
+  Status permissions(std::string_view action, const std::string& group_id,
+                     const std::vector<IpPermission>& perms) {
     QueryList q{{"GroupId", group_id}};
     add_permissions(q, perms);
     return simple(action, std::move(q));
   }
-  Status authorize_security_group_ingress(const std::string& g, const std::vector<IpPermission>& p) override {
+  Status authorize_security_group_ingress(const std::string& g,
+                                          const std::vector<IpPermission>& p) override {
     return permissions("AuthorizeSecurityGroupIngress", g, p);
   }
-  Status authorize_security_group_egress(const std::string& g, const std::vector<IpPermission>& p) override {
+  Status authorize_security_group_egress(const std::string& g,
+                                         const std::vector<IpPermission>& p) override {
     return permissions("AuthorizeSecurityGroupEgress", g, p);
   }
-  Status revoke_security_group_ingress(const std::string& g, const std::vector<IpPermission>& p) override {
+  Status revoke_security_group_ingress(const std::string& g,
+                                       const std::vector<IpPermission>& p) override {
     return permissions("RevokeSecurityGroupIngress", g, p);
   }
-  Status revoke_security_group_egress(const std::string& g, const std::vector<IpPermission>& p) override {
+  Status revoke_security_group_egress(const std::string& g,
+                                      const std::vector<IpPermission>& p) override {
     return permissions("RevokeSecurityGroupEgress", g, p);
   }
 
   Result<std::vector<NetworkAcl>> describe_network_acls(const DescribeRequest& req) override {
     return c_.run(spec::kEc2, "DescribeNetworkAcls", [&]() -> Result<std::vector<NetworkAcl>> {
       std::vector<NetworkAcl> out;
-      FIREBREAK_TRY_STATUS(paginate("DescribeNetworkAcls", describe_base(req, "NetworkAclId"),
-                                    [&](const pugi::xml_node& root) {
-        for (auto a : root.child("networkAclSet").children("item")) {
-          NetworkAcl acl;
-          acl.network_acl_id = xt(a, "networkAclId");
-          acl.vpc_id = xt(a, "vpcId");
-          acl.is_default = xb(a, "default");
-          for (auto e : a.child("entrySet").children("item")) {
-            NetworkAclEntry en;
-            en.rule_number = static_cast<int>(xi(e, "ruleNumber"));
-            en.protocol = xt(e, "protocol");
-            en.egress = xb(e, "egress");
-            en.rule_action = xt(e, "ruleAction");
-            en.cidr_block = xt(e, "cidrBlock");
-            en.ipv6_cidr_block = xt(e, "ipv6CidrBlock");
-            en.from_port = static_cast<int>(xi(e.child("portRange"), "from", -1));
-            en.to_port = static_cast<int>(xi(e.child("portRange"), "to", -1));
-            acl.entries.push_back(std::move(en));
-          }
-          for (auto s : a.child("associationSet").children("item")) acl.subnet_ids.push_back(xt(s, "subnetId"));
-          acl.tags = parse_tags(a);
-          out.push_back(std::move(acl));
-        }
-      }));
+      FIREBREAK_TRY_STATUS(
+          paginate("DescribeNetworkAcls", describe_base(req, "NetworkAclId"),
+                   [&](const pugi::xml_node& root) {
+                     for (auto a : root.child("networkAclSet").children("item")) {
+                       NetworkAcl acl;
+                       acl.network_acl_id = xt(a, "networkAclId");
+                       acl.vpc_id = xt(a, "vpcId");
+                       acl.is_default = xb(a, "default");
+                       for (auto e : a.child("entrySet").children("item")) {
+                         NetworkAclEntry en;
+                         en.rule_number = static_cast<int>(xi(e, "ruleNumber"));
+                         en.protocol = xt(e, "protocol");
+                         en.egress = xb(e, "egress");
+                         en.rule_action = xt(e, "ruleAction");
+                         en.cidr_block = xt(e, "cidrBlock");
+                         en.ipv6_cidr_block = xt(e, "ipv6CidrBlock");
+                         en.from_port = static_cast<int>(xi(e.child("portRange"), "from", -1));
+                         en.to_port = static_cast<int>(xi(e.child("portRange"), "to", -1));
+                         acl.entries.push_back(std::move(en));
+                       }
+                       for (auto s : a.child("associationSet").children("item"))
+                         acl.subnet_ids.push_back(xt(s, "subnetId"));
+                       acl.tags = parse_tags(a);
+                       out.push_back(std::move(acl));
+                     }
+                   }));
       return out;
     });
   }
@@ -436,9 +470,11 @@ class AwsEc2 final : public Ec2 {
     return simple("CreateNetworkAclEntry", std::move(q));
   }
 
-  Status delete_network_acl_entry(const std::string& acl_id, int rule_number, bool egress) override {
-    return simple("DeleteNetworkAclEntry",
-                  {{"NetworkAclId", acl_id}, {"RuleNumber", std::to_string(rule_number)}, {"Egress", tf(egress)}});
+  Status delete_network_acl_entry(const std::string& acl_id, int rule_number,
+                                  bool egress) override {
+    return simple("DeleteNetworkAclEntry", {{"NetworkAclId", acl_id},
+                                            {"RuleNumber", std::to_string(rule_number)},
+                                            {"Egress", tf(egress)}});
   }
 
   Result<std::vector<Address>> describe_addresses(const DescribeRequest& req) override {
@@ -472,46 +508,54 @@ class AwsEc2 final : public Ec2 {
     return simple("DisassociateAddress", {{"AssociationId", association_id}});
   }
 
-  Result<std::string> associate_address(const std::string& allocation_id, const std::string& instance_id) override {
+  Result<std::string> associate_address(const std::string& allocation_id,
+                                        const std::string& instance_id) override {
     return c_.run(spec::kEc2, "AssociateAddress", [&]() -> Result<std::string> {
-      FIREBREAK_TRY(Doc doc, c_.query(spec::kEc2, "AssociateAddress",
-                                      {{"AllocationId", allocation_id}, {"InstanceId", instance_id}}));
+      FIREBREAK_TRY(Doc doc,
+                    c_.query(spec::kEc2, "AssociateAddress",
+                             {{"AllocationId", allocation_id}, {"InstanceId", instance_id}}));
       return xt(doc->document_element(), "associationId");
     });
   }
 
   Result<std::vector<IamInstanceProfileAssociation>> describe_iam_instance_profile_associations(
       const DescribeRequest& req) override {
-    return c_.run(spec::kEc2, "DescribeIamInstanceProfileAssociations",
-                  [&]() -> Result<std::vector<IamInstanceProfileAssociation>> {
-      std::vector<IamInstanceProfileAssociation> out;
-      FIREBREAK_TRY_STATUS(paginate("DescribeIamInstanceProfileAssociations", describe_base(req, "AssociationId"),
-                                    [&](const pugi::xml_node& root) {
-        for (auto a : root.child("iamInstanceProfileAssociationSet").children("item"))
-          out.push_back(parse_association(a));
-      }));
-      return out;
-    });
+    return c_.run(
+        spec::kEc2, "DescribeIamInstanceProfileAssociations",
+        [&]() -> Result<std::vector<IamInstanceProfileAssociation>> {
+          std::vector<IamInstanceProfileAssociation> out;
+          FIREBREAK_TRY_STATUS(paginate(
+              "DescribeIamInstanceProfileAssociations", describe_base(req, "AssociationId"),
+              [&](const pugi::xml_node& root) {
+                for (auto a : root.child("iamInstanceProfileAssociationSet").children("item"))
+                  out.push_back(parse_association(a));
+              }));
+          return out;
+        });
   }
 
   Result<IamInstanceProfileAssociation> replace_iam_instance_profile_association(
       const std::string& association_id, const std::string& profile) override {
-    return c_.run(spec::kEc2, "ReplaceIamInstanceProfileAssociation", [&]() -> Result<IamInstanceProfileAssociation> {
-      QueryList q{{"AssociationId", association_id}};
-      add_profile_spec(q, profile);
-      FIREBREAK_TRY(Doc doc, c_.query(spec::kEc2, "ReplaceIamInstanceProfileAssociation", std::move(q)));
-      return parse_association(doc->document_element().child("iamInstanceProfileAssociation"));
-    });
+    return c_.run(
+        spec::kEc2, "ReplaceIamInstanceProfileAssociation",
+        [&]() -> Result<IamInstanceProfileAssociation> {
+          QueryList q{{"AssociationId", association_id}};
+          add_profile_spec(q, profile);
+          FIREBREAK_TRY(Doc doc,
+                        c_.query(spec::kEc2, "ReplaceIamInstanceProfileAssociation", std::move(q)));
+          return parse_association(doc->document_element().child("iamInstanceProfileAssociation"));
+        });
   }
 
-  Result<IamInstanceProfileAssociation> associate_iam_instance_profile(const std::string& instance_id,
-                                                                       const std::string& profile) override {
-    return c_.run(spec::kEc2, "AssociateIamInstanceProfile", [&]() -> Result<IamInstanceProfileAssociation> {
-      QueryList q{{"InstanceId", instance_id}};
-      add_profile_spec(q, profile);
-      FIREBREAK_TRY(Doc doc, c_.query(spec::kEc2, "AssociateIamInstanceProfile", std::move(q)));
-      return parse_association(doc->document_element().child("iamInstanceProfileAssociation"));
-    });
+  Result<IamInstanceProfileAssociation> associate_iam_instance_profile(
+      const std::string& instance_id, const std::string& profile) override {
+    return c_.run(
+        spec::kEc2, "AssociateIamInstanceProfile", [&]() -> Result<IamInstanceProfileAssociation> {
+          QueryList q{{"InstanceId", instance_id}};
+          add_profile_spec(q, profile);
+          FIREBREAK_TRY(Doc doc, c_.query(spec::kEc2, "AssociateIamInstanceProfile", std::move(q)));
+          return parse_association(doc->document_element().child("iamInstanceProfileAssociation"));
+        });
   }
 
   Status disassociate_iam_instance_profile(const std::string& association_id) override {
@@ -521,24 +565,25 @@ class AwsEc2 final : public Ec2 {
   Result<std::vector<Volume>> describe_volumes(const DescribeRequest& req) override {
     return c_.run(spec::kEc2, "DescribeVolumes", [&]() -> Result<std::vector<Volume>> {
       std::vector<Volume> out;
-      FIREBREAK_TRY_STATUS(paginate("DescribeVolumes", describe_base(req, "VolumeId"), [&](const pugi::xml_node& root) {
-        for (auto v : root.child("volumeSet").children("item")) {
-          Volume vol;
-          vol.volume_id = xt(v, "volumeId");
-          vol.size_gib = static_cast<int>(xi(v, "size"));
-          vol.state = xt(v, "status");
-          vol.availability_zone = xt(v, "availabilityZone");
-          vol.volume_type = xt(v, "volumeType");
-          vol.encrypted = xb(v, "encrypted");
-          vol.kms_key_id = xt(v, "kmsKeyId");
-          vol.snapshot_id = xt(v, "snapshotId");
-          for (auto a : v.child("attachmentSet").children("item"))
-            vol.attachments.push_back({xt(a, "instanceId"), xt(a, "device"), xt(a, "status"),
-                                       xb(a, "deleteOnTermination", true)});
-          vol.tags = parse_tags(v);
-          out.push_back(std::move(vol));
-        }
-      }));
+      FIREBREAK_TRY_STATUS(paginate(
+          "DescribeVolumes", describe_base(req, "VolumeId"), [&](const pugi::xml_node& root) {
+            for (auto v : root.child("volumeSet").children("item")) {
+              Volume vol;
+              vol.volume_id = xt(v, "volumeId");
+              vol.size_gib = static_cast<int>(xi(v, "size"));
+              vol.state = xt(v, "status");
+              vol.availability_zone = xt(v, "availabilityZone");
+              vol.volume_type = xt(v, "volumeType");
+              vol.encrypted = xb(v, "encrypted");
+              vol.kms_key_id = xt(v, "kmsKeyId");
+              vol.snapshot_id = xt(v, "snapshotId");
+              for (auto a : v.child("attachmentSet").children("item"))
+                vol.attachments.push_back({xt(a, "instanceId"), xt(a, "device"), xt(a, "status"),
+                                           xb(a, "deleteOnTermination", true)});
+              vol.tags = parse_tags(v);
+              out.push_back(std::move(vol));
+            }
+          }));
       return out;
     });
   }
@@ -561,7 +606,8 @@ class AwsEc2 final : public Ec2 {
       add_tag_spec(q, "snapshot", req.tags);
       FIREBREAK_TRY(Doc doc, c_.query(spec::kEc2, "CreateSnapshots", std::move(q)));
       std::vector<Snapshot> out;
-      for (auto s : doc->document_element().child("snapshotSet").children("item")) out.push_back(parse_snapshot(s));
+      for (auto s : doc->document_element().child("snapshotSet").children("item"))
+        out.push_back(parse_snapshot(s));
       return out;
     });
   }
@@ -579,17 +625,23 @@ class AwsEc2 final : public Ec2 {
     });
   }
 
-  Status tags(std::string_view action, const std::vector<std::string>& ids, const Tags& tags, bool with_values) {
+  Status tags(std::string_view action, const std::vector<std::string>& ids, const Tags& tags,
+              bool with_values) {
     QueryList q;
     add_list(q, "ResourceId", ids);
     for (std::size_t i = 0; i < tags.size(); ++i) {
       q.emplace_back(fmt::format("Tag.{}.Key", i + 1), tags[i].key);
-      if (with_values || !tags[i].value.empty()) q.emplace_back(fmt::format("Tag.{}.Value", i + 1), tags[i].value);
+      if (with_values || !tags[i].value.empty())
+        q.emplace_back(fmt::format("Tag.{}.Value", i + 1), tags[i].value);
     }
     return simple(action, std::move(q));
   }
-  Status create_tags(const std::vector<std::string>& ids, const Tags& t) override { return tags("CreateTags", ids, t, true); }
-  Status delete_tags(const std::vector<std::string>& ids, const Tags& t) override { return tags("DeleteTags", ids, t, false); }
+  Status create_tags(const std::vector<std::string>& ids, const Tags& t) override {
+    return tags("CreateTags", ids, t, true);
+  }
+  Status delete_tags(const std::vector<std::string>& ids, const Tags& t) override {
+    return tags("DeleteTags", ids, t, false);
+  }
 
  private:
   Client& c_;

@@ -90,11 +90,13 @@ class AwsIam final : public Iam {
       marker = xt(r, "Marker");
       if (marker.empty()) return {};
     }
-    return fail(ErrorCode::kLimitExceeded, fmt::format("iam {}: more than {} pages", action, kMaxPages));
+    return fail(ErrorCode::kLimitExceeded,
+                fmt::format("iam {}: more than {} pages", action, kMaxPages));
   }
 
   template <class T, class Parse>
-  Result<std::vector<T>> list(std::string_view action, QueryList base, const char* list_name, Parse parse) {
+  Result<std::vector<T>> list(std::string_view action, QueryList base, const char* list_name,
+                              Parse parse) {
     return c_.run(spec::kIam, action, [&]() -> Result<std::vector<T>> {
       std::vector<T> out;
       FIREBREAK_TRY_STATUS(paginate(action, base, [&](const pugi::xml_node& r) {
@@ -127,7 +129,8 @@ class AwsIam final : public Iam {
   }
 
   Result<std::vector<AccessKeyMetadata>> list_access_keys(const std::string& user_name) override {
-    return list<AccessKeyMetadata>("ListAccessKeys", {{"UserName", user_name}}, "AccessKeyMetadata", parse_key);
+    return list<AccessKeyMetadata>("ListAccessKeys", {{"UserName", user_name}}, "AccessKeyMetadata",
+                                   parse_key);
   }
   Result<AccessKey> create_access_key(const std::string& user_name) override {
     return c_.run(spec::kIam, "CreateAccessKey", [&]() -> Result<AccessKey> {
@@ -139,8 +142,10 @@ class AwsIam final : public Iam {
       return key;
     });
   }
-  Status update_access_key(const std::string& user, const std::string& key, const std::string& status) override {
-    return simple("UpdateAccessKey", {{"UserName", user}, {"AccessKeyId", key}, {"Status", status}});
+  Status update_access_key(const std::string& user, const std::string& key,
+                           const std::string& status) override {
+    return simple("UpdateAccessKey",
+                  {{"UserName", user}, {"AccessKeyId", key}, {"Status", status}});
   }
   Status delete_access_key(const std::string& user, const std::string& key) override {
     return simple("DeleteAccessKey", {{"UserName", user}, {"AccessKeyId", key}});
@@ -150,13 +155,17 @@ class AwsIam final : public Iam {
       Doc doc;
       FIREBREAK_TRY(auto r, call("GetAccessKeyLastUsed", {{"AccessKeyId", key}}, doc));
       const auto u = r.child("AccessKeyLastUsed");
-      return AccessKeyLastUsed{xt(r, "UserName"), xtime_opt(u, "LastUsedDate"), xt(u, "ServiceName"), xt(u, "Region")};
+      return AccessKeyLastUsed{xt(r, "UserName"), xtime_opt(u, "LastUsedDate"),
+                               xt(u, "ServiceName"), xt(u, "Region")};
     });
   }
 
-  Result<std::vector<AttachedPolicy>> list_attached_user_policies(const std::string& user) override {
-    return list<AttachedPolicy>("ListAttachedUserPolicies", {{"UserName", user}}, "AttachedPolicies",
-                                [](const pugi::xml_node& m) { return AttachedPolicy{xt(m, "PolicyName"), xt(m, "PolicyArn")}; });
+  Result<std::vector<AttachedPolicy>> list_attached_user_policies(
+      const std::string& user) override {
+    return list<AttachedPolicy>("ListAttachedUserPolicies", {{"UserName", user}},
+                                "AttachedPolicies", [](const pugi::xml_node& m) {
+                                  return AttachedPolicy{xt(m, "PolicyName"), xt(m, "PolicyArn")};
+                                });
   }
   Status attach_user_policy(const std::string& user, const std::string& arn) override {
     return simple("AttachUserPolicy", {{"UserName", user}, {"PolicyArn", arn}});
@@ -165,8 +174,9 @@ class AwsIam final : public Iam {
     return simple("DetachUserPolicy", {{"UserName", user}, {"PolicyArn", arn}});
   }
   Result<std::vector<std::string>> list_user_policies(const std::string& user) override {
-    return list<std::string>("ListUserPolicies", {{"UserName", user}}, "PolicyNames",
-                             [](const pugi::xml_node& m) { return std::string(m.text().as_string()); });
+    return list<std::string>(
+        "ListUserPolicies", {{"UserName", user}}, "PolicyNames",
+        [](const pugi::xml_node& m) { return std::string(m.text().as_string()); });
   }
   Result<std::string> get_user_policy(const std::string& user, const std::string& name) override {
     return c_.run(spec::kIam, "GetUserPolicy", [&]() -> Result<std::string> {
@@ -175,20 +185,25 @@ class AwsIam final : public Iam {
       return percent_decode(xt(r, "PolicyDocument"));
     });
   }
-  Status put_user_policy(const std::string& user, const std::string& name, const std::string& doc) override {
-    return simple("PutUserPolicy", {{"UserName", user}, {"PolicyName", name}, {"PolicyDocument", doc}});
+  Status put_user_policy(const std::string& user, const std::string& name,
+                         const std::string& doc) override {
+    return simple("PutUserPolicy",
+                  {{"UserName", user}, {"PolicyName", name}, {"PolicyDocument", doc}});
   }
   Status delete_user_policy(const std::string& user, const std::string& name) override {
     return simple("DeleteUserPolicy", {{"UserName", user}, {"PolicyName", name}});
   }
   Result<std::vector<IamGroup>> list_groups_for_user(const std::string& user) override {
     return list<IamGroup>("ListGroupsForUser", {{"UserName", user}}, "Groups",
-                          [](const pugi::xml_node& m) { return IamGroup{xt(m, "GroupName"), xt(m, "Arn")}; });
+                          [](const pugi::xml_node& m) {
+                            return IamGroup{xt(m, "GroupName"), xt(m, "Arn")};
+                          });
   }
   Result<std::vector<MfaDevice>> list_mfa_devices(const std::string& user) override {
-    return list<MfaDevice>("ListMFADevices", {{"UserName", user}}, "MFADevices", [](const pugi::xml_node& m) {
-      return MfaDevice{xt(m, "UserName"), xt(m, "SerialNumber"), xtime(m, "EnableDate")};
-    });
+    return list<MfaDevice>(
+        "ListMFADevices", {{"UserName", user}}, "MFADevices", [](const pugi::xml_node& m) {
+          return MfaDevice{xt(m, "UserName"), xt(m, "SerialNumber"), xtime(m, "EnableDate")};
+        });
   }
   Status deactivate_mfa_device(const std::string& user, const std::string& serial) override {
     return simple("DeactivateMFADevice", {{"UserName", user}, {"SerialNumber", serial}});
@@ -206,7 +221,9 @@ class AwsIam final : public Iam {
     return c_.run(spec::kIam, "CreateLoginProfile", [&]() -> Result<LoginProfile> {
       Doc doc;
       FIREBREAK_TRY(auto r, call("CreateLoginProfile",
-                                 {{"UserName", user}, {"Password", password}, {"PasswordResetRequired", tf(reset_required)}},
+                                 {{"UserName", user},
+                                  {"Password", password},
+                                  {"PasswordResetRequired", tf(reset_required)}},
                                  doc));
       return parse_login(r.child("LoginProfile"));
     });
@@ -222,7 +239,8 @@ class AwsIam final : public Iam {
       return parse_role(r.child("Role"));
     });
   }
-  Result<IamRole> create_role(const std::string& role, const std::string& policy, const Tags& tags) override {
+  Result<IamRole> create_role(const std::string& role, const std::string& policy,
+                              const Tags& tags) override {
     return c_.run(spec::kIam, "CreateRole", [&]() -> Result<IamRole> {
       QueryList q{{"RoleName", role}, {"AssumeRolePolicyDocument", policy}};
       add_tags(q, tags);
@@ -235,8 +253,9 @@ class AwsIam final : public Iam {
     return simple("UpdateAssumeRolePolicy", {{"RoleName", role}, {"PolicyDocument", doc}});
   }
   Result<std::vector<std::string>> list_role_policies(const std::string& role) override {
-    return list<std::string>("ListRolePolicies", {{"RoleName", role}}, "PolicyNames",
-                             [](const pugi::xml_node& m) { return std::string(m.text().as_string()); });
+    return list<std::string>(
+        "ListRolePolicies", {{"RoleName", role}}, "PolicyNames",
+        [](const pugi::xml_node& m) { return std::string(m.text().as_string()); });
   }
   Result<std::string> get_role_policy(const std::string& role, const std::string& name) override {
     return c_.run(spec::kIam, "GetRolePolicy", [&]() -> Result<std::string> {
@@ -245,15 +264,20 @@ class AwsIam final : public Iam {
       return percent_decode(xt(r, "PolicyDocument"));
     });
   }
-  Status put_role_policy(const std::string& role, const std::string& name, const std::string& doc) override {
-    return simple("PutRolePolicy", {{"RoleName", role}, {"PolicyName", name}, {"PolicyDocument", doc}});
+  Status put_role_policy(const std::string& role, const std::string& name,
+                         const std::string& doc) override {
+    return simple("PutRolePolicy",
+                  {{"RoleName", role}, {"PolicyName", name}, {"PolicyDocument", doc}});
   }
   Status delete_role_policy(const std::string& role, const std::string& name) override {
     return simple("DeleteRolePolicy", {{"RoleName", role}, {"PolicyName", name}});
   }
-  Result<std::vector<AttachedPolicy>> list_attached_role_policies(const std::string& role) override {
-    return list<AttachedPolicy>("ListAttachedRolePolicies", {{"RoleName", role}}, "AttachedPolicies",
-                                [](const pugi::xml_node& m) { return AttachedPolicy{xt(m, "PolicyName"), xt(m, "PolicyArn")}; });
+  Result<std::vector<AttachedPolicy>> list_attached_role_policies(
+      const std::string& role) override {
+    return list<AttachedPolicy>("ListAttachedRolePolicies", {{"RoleName", role}},
+                                "AttachedPolicies", [](const pugi::xml_node& m) {
+                                  return AttachedPolicy{xt(m, "PolicyName"), xt(m, "PolicyArn")};
+                                });
   }
   Status attach_role_policy(const std::string& role, const std::string& arn) override {
     return simple("AttachRolePolicy", {{"RoleName", role}, {"PolicyArn", arn}});
@@ -284,8 +308,10 @@ class AwsIam final : public Iam {
       return parse_profile(r.child("InstanceProfile"));
     });
   }
-  Status add_role_to_instance_profile(const std::string& profile, const std::string& role) override {
-    return simple("AddRoleToInstanceProfile", {{"InstanceProfileName", profile}, {"RoleName", role}});
+  Status add_role_to_instance_profile(const std::string& profile,
+                                      const std::string& role) override {
+    return simple("AddRoleToInstanceProfile",
+                  {{"InstanceProfileName", profile}, {"RoleName", role}});
   }
 
  private:
@@ -309,7 +335,8 @@ class AwsSts final : public Sts {
       FIREBREAK_TRY(Doc doc, c_.query(spec::kSts, "GetCallerIdentity", {}));
       const auto r = result_of(doc, "GetCallerIdentity");
       CallerIdentity id{xt(r, "Account"), xt(r, "Arn"), xt(r, "UserId")};
-      if (id.account.empty()) return fail(ErrorCode::kParse, "sts GetCallerIdentity: no Account in the answer");
+      if (id.account.empty())
+        return fail(ErrorCode::kParse, "sts GetCallerIdentity: no Account in the answer");
       return id;
     });
   }

@@ -29,32 +29,39 @@ Status paginate_json(Client& c, const ServiceSpec& s, std::string_view op, Json 
     if (token.empty()) return {};
     body[token_key] = token;
   }
-  return fail(ErrorCode::kLimitExceeded, fmt::format("{} {}: more than {} pages", s.signing_name, op, kMaxPages));
+  return fail(ErrorCode::kLimitExceeded,
+              fmt::format("{} {}: more than {} pages", s.signing_name, op, kMaxPages));
 }
 
 class AwsSsm final : public Ssm {
  public:
   explicit AwsSsm(Client& c) : c_(c) {}
 
-  Result<std::vector<ManagedInstance>> describe_instance_information(const std::vector<std::string>& ids) override {
-    return c_.run(spec::kSsm, "DescribeInstanceInformation", [&]() -> Result<std::vector<ManagedInstance>> {
-      Json body = Json::object();
-      if (!ids.empty()) body["Filters"] = Json::array({{{"Key", "InstanceIds"}, {"Values", ids}}});
-      std::vector<ManagedInstance> out;
-      FIREBREAK_TRY_STATUS(paginate_json(c_, spec::kSsm, "DescribeInstanceInformation", body, [&](const Json& r) {
-        for (const auto& i : jget(r, "InstanceInformationList")) {
-          out.push_back({js(i, "InstanceId"), js(i, "PingStatus"), js(i, "PlatformType"), js(i, "PlatformName"),
-                         js(i, "AgentVersion"), jtime(i, "LastPingDateTime")});
-        }
-        return true;
-      }));
-      return out;
-    });
+  Result<std::vector<ManagedInstance>> describe_instance_information(
+      const std::vector<std::string>& ids) override {
+    return c_.run(spec::kSsm, "DescribeInstanceInformation",
+                  [&]() -> Result<std::vector<ManagedInstance>> {
+                    Json body = Json::object();
+                    if (!ids.empty())
+                      body["Filters"] = Json::array({{{"Key", "InstanceIds"}, {"Values", ids}}});
+                    std::vector<ManagedInstance> out;
+                    FIREBREAK_TRY_STATUS(paginate_json(
+                        c_, spec::kSsm, "DescribeInstanceInformation", body, [&](const Json& r) {
+                          for (const auto& i : jget(r, "InstanceInformationList")) {
+                            out.push_back({js(i, "InstanceId"), js(i, "PingStatus"),
+                                           js(i, "PlatformType"), js(i, "PlatformName"),
+                                           js(i, "AgentVersion"), jtime(i, "LastPingDateTime")});
+                          }
+                          return true;
+                        }));
+                    return out;
+                  });
   }
 
   Result<Command> send_command(const SendCommandRequest& req) override {
     return c_.run(spec::kSsm, "SendCommand", [&]() -> Result<Command> {
-      Json body{{"DocumentName", req.document_name}, {"InstanceIds", req.instance_ids},
+      Json body{{"DocumentName", req.document_name},
+                {"InstanceIds", req.instance_ids},
                 {"TimeoutSeconds", req.timeout_seconds}};
       if (!req.parameters.empty()) body["Parameters"] = req.parameters;
       if (!req.comment.empty()) body["Comment"] = req.comment;
@@ -63,13 +70,16 @@ class AwsSsm final : public Ssm {
       FIREBREAK_TRY(Json r, c_.json(spec::kSsm, "SendCommand", body));
       const Json& cmd = jget(r, "Command");
       Command out{js(cmd, "CommandId"), js(cmd, "DocumentName"), js(cmd, "Status"),
-                  string_list(jget(cmd, "InstanceIds")), jtime(cmd, "RequestedDateTime").value_or(TimePoint{})};
-      if (out.command_id.empty()) return fail(ErrorCode::kParse, "ssm SendCommand: no CommandId in the answer");
+                  string_list(jget(cmd, "InstanceIds")),
+                  jtime(cmd, "RequestedDateTime").value_or(TimePoint{})};
+      if (out.command_id.empty())
+        return fail(ErrorCode::kParse, "ssm SendCommand: no CommandId in the answer");
       return out;
     });
   }
 
-  Result<CommandInvocation> get_command_invocation(const std::string& command_id, const std::string& instance_id) override {
+  Result<CommandInvocation> get_command_invocation(const std::string& command_id,
+                                                   const std::string& instance_id) override {
     return c_.run(spec::kSsm, "GetCommandInvocation", [&]() -> Result<CommandInvocation> {
       FIREBREAK_TRY(Json r, c_.json(spec::kSsm, "GetCommandInvocation",
                                     Json{{"CommandId", command_id}, {"InstanceId", instance_id}}));
@@ -120,8 +130,9 @@ class AwsCloudTrail final : public CloudTrail {
   Result<TrailStatus> get_trail_status(const std::string& name) override {
     return c_.run(spec::kCloudTrail, "GetTrailStatus", [&]() -> Result<TrailStatus> {
       FIREBREAK_TRY(Json r, c_.json(spec::kCloudTrail, "GetTrailStatus", Json{{"Name", name}}));
-      return TrailStatus{jb(r, "IsLogging"), jtime(r, "LatestDeliveryTime"), jtime(r, "StartLoggingTime"),
-                         jtime(r, "StopLoggingTime"), js(r, "LatestDeliveryError")};
+      return TrailStatus{jb(r, "IsLogging"), jtime(r, "LatestDeliveryTime"),
+                         jtime(r, "StartLoggingTime"), jtime(r, "StopLoggingTime"),
+                         js(r, "LatestDeliveryError")};
     });
   }
 
@@ -132,13 +143,20 @@ class AwsCloudTrail final : public CloudTrail {
       return {};
     });
   }
-  Status start_logging(const std::string& name) override { return simple("StartLogging", Json{{"Name", name}}); }
-  Status stop_logging(const std::string& name) override { return simple("StopLogging", Json{{"Name", name}}); }
-  Status delete_trail(const std::string& name) override { return simple("DeleteTrail", Json{{"Name", name}}); }
+  Status start_logging(const std::string& name) override {
+    return simple("StartLogging", Json{{"Name", name}});
+  }
+  Status stop_logging(const std::string& name) override {
+    return simple("StopLogging", Json{{"Name", name}});
+  }
+  Status delete_trail(const std::string& name) override {
+    return simple("DeleteTrail", Json{{"Name", name}});
+  }
 
   Result<Json> get_event_selectors(const std::string& trail) override {
     return c_.run(spec::kCloudTrail, "GetEventSelectors", [&]() -> Result<Json> {
-      FIREBREAK_TRY(Json r, c_.json(spec::kCloudTrail, "GetEventSelectors", Json{{"TrailName", trail}}));
+      FIREBREAK_TRY(Json r,
+                    c_.json(spec::kCloudTrail, "GetEventSelectors", Json{{"TrailName", trail}}));
       Json out = Json::object();
       if (r.contains("AdvancedEventSelectors") && !r["AdvancedEventSelectors"].empty())
         out["AdvancedEventSelectors"] = r["AdvancedEventSelectors"];
@@ -150,7 +168,8 @@ class AwsCloudTrail final : public CloudTrail {
 
   Status put_event_selectors(const std::string& trail, const Json& selectors) override {
     if (!selectors.is_object())
-      return fail(ErrorCode::kInvalidArgument, "put_event_selectors: selectors must be a JSON object");
+      return fail(ErrorCode::kInvalidArgument,
+                  "put_event_selectors: selectors must be a JSON object");
     Json body = selectors;
     body["TrailName"] = trail;
     return simple("PutEventSelectors", body);
@@ -161,29 +180,31 @@ class AwsCloudTrail final : public CloudTrail {
       Json body = Json::object();
       if (!req.attributes.empty()) {
         Json attrs = Json::array();
-        for (const auto& a : req.attributes) attrs.push_back({{"AttributeKey", a.key}, {"AttributeValue", a.value}});
+        for (const auto& a : req.attributes)
+          attrs.push_back({{"AttributeKey", a.key}, {"AttributeValue", a.value}});
         body["LookupAttributes"] = attrs;
       }
       if (req.start_time) body["StartTime"] = epoch(*req.start_time);
       if (req.end_time) body["EndTime"] = epoch(*req.end_time);
       body["MaxResults"] = 50;
       std::vector<LookedUpEvent> out;
-      FIREBREAK_TRY_STATUS(paginate_json(c_, spec::kCloudTrail, "LookupEvents", body, [&](const Json& r) {
-        for (const auto& e : jget(r, "Events")) {
-          if (out.size() >= req.max_events) return false;
-          LookedUpEvent ev;
-          ev.event_id = js(e, "EventId");
-          ev.event_name = js(e, "EventName");
-          ev.event_source = js(e, "EventSource");
-          ev.username = js(e, "Username");
-          ev.access_key_id = js(e, "AccessKeyId");
-          ev.event_time = jtime(e, "EventTime").value_or(TimePoint{});
-          ev.read_only = js(e, "ReadOnly") == "true";
-          ev.cloudtrail_event = js(e, "CloudTrailEvent");
-          out.push_back(std::move(ev));
-        }
-        return out.size() < req.max_events;
-      }));
+      FIREBREAK_TRY_STATUS(
+          paginate_json(c_, spec::kCloudTrail, "LookupEvents", body, [&](const Json& r) {
+            for (const auto& e : jget(r, "Events")) {
+              if (out.size() >= req.max_events) return false;
+              LookedUpEvent ev;
+              ev.event_id = js(e, "EventId");
+              ev.event_name = js(e, "EventName");
+              ev.event_source = js(e, "EventSource");
+              ev.username = js(e, "Username");
+              ev.access_key_id = js(e, "AccessKeyId");
+              ev.event_time = jtime(e, "EventTime").value_or(TimePoint{});
+              ev.read_only = js(e, "ReadOnly") == "true";
+              ev.cloudtrail_event = js(e, "CloudTrailEvent");
+              out.push_back(std::move(ev));
+            }
+            return out.size() < req.max_events;
+          }));
       return out;
     });
   }
@@ -203,7 +224,8 @@ class AwsGuardDuty final : public GuardDuty {
       for (int page = 0; page < kMaxPages; ++page) {
         QueryList q{{"maxResults", "50"}};
         if (!token.empty()) q.emplace_back("nextToken", token);
-        FIREBREAK_TRY(Json r, c_.rest_json(spec::kGuardDuty, "ListDetectors", "GET", "/detector", q, nullptr));
+        FIREBREAK_TRY(Json r, c_.rest_json(spec::kGuardDuty, "ListDetectors", "GET", "/detector", q,
+                                           nullptr));
         for (auto& id : string_list(jget(r, "detectorIds"))) out.push_back(id);
         token = js(r, "nextToken");
         if (token.empty()) return out;
@@ -215,9 +237,11 @@ class AwsGuardDuty final : public GuardDuty {
   Result<std::string> create_detector(bool enable) override {
     return c_.run(spec::kGuardDuty, "CreateDetector", [&]() -> Result<std::string> {
       const Json body{{"enable", enable}, {"clientToken", c_.shared().client_token()}};
-      FIREBREAK_TRY(Json r, c_.rest_json(spec::kGuardDuty, "CreateDetector", "POST", "/detector", {}, &body));
+      FIREBREAK_TRY(
+          Json r, c_.rest_json(spec::kGuardDuty, "CreateDetector", "POST", "/detector", {}, &body));
       std::string id = js(r, "detectorId");
-      if (id.empty()) return fail(ErrorCode::kParse, "guardduty CreateDetector: no detectorId in the answer");
+      if (id.empty())
+        return fail(ErrorCode::kParse, "guardduty CreateDetector: no detectorId in the answer");
       return id;
     });
   }
@@ -225,7 +249,8 @@ class AwsGuardDuty final : public GuardDuty {
   Status update_detector(const std::string& id, bool enable) override {
     return c_.run(spec::kGuardDuty, "UpdateDetector", [&]() -> Status {
       const Json body{{"enable", enable}};
-      FIREBREAK_TRY(Json r, c_.rest_json(spec::kGuardDuty, "UpdateDetector", "POST", "/detector/" + uri_encode(id), {}, &body));
+      FIREBREAK_TRY(Json r, c_.rest_json(spec::kGuardDuty, "UpdateDetector", "POST",
+                                         "/detector/" + uri_encode(id), {}, &body));
       (void)r;
       return {};
     });
@@ -233,13 +258,15 @@ class AwsGuardDuty final : public GuardDuty {
 
   Status delete_detector(const std::string& id) override {
     return c_.run(spec::kGuardDuty, "DeleteDetector", [&]() -> Status {
-      FIREBREAK_TRY(Json r, c_.rest_json(spec::kGuardDuty, "DeleteDetector", "DELETE", "/detector/" + uri_encode(id), {}, nullptr));
+      FIREBREAK_TRY(Json r, c_.rest_json(spec::kGuardDuty, "DeleteDetector", "DELETE",
+                                         "/detector/" + uri_encode(id), {}, nullptr));
       (void)r;
       return {};
     });
   }
 
-  Result<std::vector<std::string>> list_findings(const std::string& id, const Json& criteria) override {
+  Result<std::vector<std::string>> list_findings(const std::string& id,
+                                                 const Json& criteria) override {
     return c_.run(spec::kGuardDuty, "ListFindings", [&]() -> Result<std::vector<std::string>> {
       Json body{{"maxResults", 50}};
       if (!criteria.is_null()) body["findingCriteria"] = criteria;
@@ -256,16 +283,19 @@ class AwsGuardDuty final : public GuardDuty {
     });
   }
 
-  Result<std::vector<Json>> get_findings(const std::string& id, const std::vector<std::string>& ids) override {
+  Result<std::vector<Json>> get_findings(const std::string& id,
+                                         const std::vector<std::string>& ids) override {
     return c_.run(spec::kGuardDuty, "GetFindings", [&]() -> Result<std::vector<Json>> {
       std::vector<Json> out;
       // GetFindings takes at most 50 ids per call.
       for (std::size_t i = 0; i < ids.size(); i += 50) {
-        const std::vector<std::string> chunk(ids.begin() + static_cast<std::ptrdiff_t>(i),
-                                             ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + 50)));
+        const std::vector<std::string> chunk(
+            ids.begin() + static_cast<std::ptrdiff_t>(i),
+            ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + 50)));
         const Json body{{"findingIds", chunk}};
-        FIREBREAK_TRY(Json r, c_.rest_json(spec::kGuardDuty, "GetFindings", "POST",
-                                           "/detector/" + uri_encode(id) + "/findings/get", {}, &body));
+        FIREBREAK_TRY(Json r,
+                      c_.rest_json(spec::kGuardDuty, "GetFindings", "POST",
+                                   "/detector/" + uri_encode(id) + "/findings/get", {}, &body));
         for (const auto& f : jget(r, "findings")) out.push_back(f);
       }
       return out;
@@ -285,7 +315,8 @@ class AwsSecurityHub final : public SecurityHub {
       if (!filters.is_null()) body["Filters"] = filters;
       std::vector<Json> out;
       for (int page = 0; page < kMaxPages; ++page) {
-        FIREBREAK_TRY(Json r, c_.rest_json(spec::kSecurityHub, "GetFindings", "POST", "/findings", {}, &body));
+        FIREBREAK_TRY(Json r, c_.rest_json(spec::kSecurityHub, "GetFindings", "POST", "/findings",
+                                           {}, &body));
         for (const auto& f : jget(r, "Findings")) {
           if (out.size() >= max_findings) return out;
           out.push_back(f);
@@ -310,21 +341,28 @@ class AwsSqs final : public Sqs {
     return c_.run(spec::kSqs, op, [&]() -> Result<std::string> {
       FIREBREAK_TRY(Json r, c_.json(spec::kSqs, op, Json{{"QueueName", name}}));
       std::string url = js(r, "QueueUrl");
-      if (url.empty()) return fail(ErrorCode::kParse, fmt::format("sqs {}: no QueueUrl in the answer", op));
+      if (url.empty())
+        return fail(ErrorCode::kParse, fmt::format("sqs {}: no QueueUrl in the answer", op));
       return url;
     });
   }
-  Result<std::string> create_queue(const std::string& name) override { return url_call("CreateQueue", name); }
-  Result<std::string> get_queue_url(const std::string& name) override { return url_call("GetQueueUrl", name); }
+  Result<std::string> create_queue(const std::string& name) override {
+    return url_call("CreateQueue", name);
+  }
+  Result<std::string> get_queue_url(const std::string& name) override {
+    return url_call("GetQueueUrl", name);
+  }
 
   Result<std::string> send_message(const std::string& url, const std::string& body) override {
     return c_.run(spec::kSqs, "SendMessage", [&]() -> Result<std::string> {
-      FIREBREAK_TRY(Json r, c_.json(spec::kSqs, "SendMessage", Json{{"QueueUrl", url}, {"MessageBody", body}}));
+      FIREBREAK_TRY(Json r, c_.json(spec::kSqs, "SendMessage",
+                                    Json{{"QueueUrl", url}, {"MessageBody", body}}));
       return js(r, "MessageId");
     });
   }
 
-  Result<std::vector<SqsMessage>> receive_message(const std::string& url, int max_messages, int wait_seconds,
+  Result<std::vector<SqsMessage>> receive_message(const std::string& url, int max_messages,
+                                                  int wait_seconds,
                                                   int visibility_timeout) override {
     return c_.run(spec::kSqs, "ReceiveMessage", [&]() -> Result<std::vector<SqsMessage>> {
       Json body{{"QueueUrl", url},
@@ -336,7 +374,8 @@ class AwsSqs final : public Sqs {
       FIREBREAK_TRY(Json r, c_.json(spec::kSqs, "ReceiveMessage", body));
       std::vector<SqsMessage> out;
       for (const auto& m : jget(r, "Messages")) {
-        out.push_back({js(m, "MessageId"), js(m, "ReceiptHandle"), js(m, "Body"), js(m, "MD5OfBody"),
+        out.push_back({js(m, "MessageId"), js(m, "ReceiptHandle"), js(m, "Body"),
+                       js(m, "MD5OfBody"),
                        static_cast<int>(ji(jget(m, "Attributes"), "ApproximateReceiveCount"))});
       }
       return out;
@@ -345,16 +384,20 @@ class AwsSqs final : public Sqs {
 
   Status delete_message(const std::string& url, const std::string& handle) override {
     return c_.run(spec::kSqs, "DeleteMessage", [&]() -> Status {
-      FIREBREAK_TRY(Json r, c_.json(spec::kSqs, "DeleteMessage", Json{{"QueueUrl", url}, {"ReceiptHandle", handle}}));
+      FIREBREAK_TRY(Json r, c_.json(spec::kSqs, "DeleteMessage",
+                                    Json{{"QueueUrl", url}, {"ReceiptHandle", handle}}));
       (void)r;
       return {};
     });
   }
 
-  Status change_message_visibility(const std::string& url, const std::string& handle, int timeout) override {
+  Status change_message_visibility(const std::string& url, const std::string& handle,
+                                   int timeout) override {
     return c_.run(spec::kSqs, "ChangeMessageVisibility", [&]() -> Status {
       FIREBREAK_TRY(Json r, c_.json(spec::kSqs, "ChangeMessageVisibility",
-                                    Json{{"QueueUrl", url}, {"ReceiptHandle", handle}, {"VisibilityTimeout", timeout}}));
+                                    Json{{"QueueUrl", url},
+                                         {"ReceiptHandle", handle},
+                                         {"VisibilityTimeout", timeout}}));
       (void)r;
       return {};
     });
@@ -369,15 +412,19 @@ class AwsDynamoDb final : public DynamoDb {
   explicit AwsDynamoDb(Client& c) : c_(c) {}
   Status put_item(const std::string& table, const Json& item) override {
     return c_.run(spec::kDynamoDb, "PutItem", [&]() -> Status {
-      FIREBREAK_TRY(Json r, c_.json(spec::kDynamoDb, "PutItem", Json{{"TableName", table}, {"Item", item}}));
+      FIREBREAK_TRY(
+          Json r, c_.json(spec::kDynamoDb, "PutItem", Json{{"TableName", table}, {"Item", item}}));
       (void)r;
       return {};
     });
   }
-  Result<std::optional<Json>> get_item(const std::string& table, const Json& key, bool consistent) override {
+  Result<std::optional<Json>> get_item(const std::string& table, const Json& key,
+                                       bool consistent) override {
     return c_.run(spec::kDynamoDb, "GetItem", [&]() -> Result<std::optional<Json>> {
-      FIREBREAK_TRY(Json r, c_.json(spec::kDynamoDb, "GetItem",
-                                    Json{{"TableName", table}, {"Key", key}, {"ConsistentRead", consistent}}));
+      FIREBREAK_TRY(
+          Json r,
+          c_.json(spec::kDynamoDb, "GetItem",
+                  Json{{"TableName", table}, {"Key", key}, {"ConsistentRead", consistent}}));
       const Json& item = jget(r, "Item");
       if (!item.is_object()) return std::optional<Json>();
       return std::optional<Json>(item);
@@ -385,10 +432,12 @@ class AwsDynamoDb final : public DynamoDb {
   }
   Status create_table(const std::string& table, const std::string& hash_key) override {
     return c_.run(spec::kDynamoDb, "CreateTable", [&]() -> Status {
-      const Json body{{"TableName", table},
-                      {"AttributeDefinitions", Json::array({{{"AttributeName", hash_key}, {"AttributeType", "S"}}})},
-                      {"KeySchema", Json::array({{{"AttributeName", hash_key}, {"KeyType", "HASH"}}})},
-                      {"BillingMode", "PAY_PER_REQUEST"}};
+      const Json body{
+          {"TableName", table},
+          {"AttributeDefinitions",
+           Json::array({{{"AttributeName", hash_key}, {"AttributeType", "S"}}})},
+          {"KeySchema", Json::array({{{"AttributeName", hash_key}, {"KeyType", "HASH"}}})},
+          {"BillingMode", "PAY_PER_REQUEST"}};
       FIREBREAK_TRY(Json r, c_.json(spec::kDynamoDb, "CreateTable", body));
       (void)r;
       return {};
@@ -402,9 +451,13 @@ class AwsDynamoDb final : public DynamoDb {
 }  // namespace
 
 std::unique_ptr<Ssm> make_ssm(Client& c) { return std::make_unique<AwsSsm>(c); }
-std::unique_ptr<CloudTrail> make_cloudtrail(Client& c) { return std::make_unique<AwsCloudTrail>(c); }
+std::unique_ptr<CloudTrail> make_cloudtrail(Client& c) {
+  return std::make_unique<AwsCloudTrail>(c);
+}
 std::unique_ptr<GuardDuty> make_guardduty(Client& c) { return std::make_unique<AwsGuardDuty>(c); }
-std::unique_ptr<SecurityHub> make_securityhub(Client& c) { return std::make_unique<AwsSecurityHub>(c); }
+std::unique_ptr<SecurityHub> make_securityhub(Client& c) {
+  return std::make_unique<AwsSecurityHub>(c);
+}
 std::unique_ptr<Sqs> make_sqs(Client& c) { return std::make_unique<AwsSqs>(c); }
 std::unique_ptr<DynamoDb> make_dynamodb(Client& c) { return std::make_unique<AwsDynamoDb>(c); }
 

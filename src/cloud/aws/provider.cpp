@@ -13,8 +13,9 @@ using detail::Shared;
 
 class SessionImpl final : public AwsSession {
  public:
-  SessionImpl(std::shared_ptr<Shared> shared, std::shared_ptr<CredentialProvider> creds, std::string account,
-              std::string region, const std::vector<std::shared_ptr<CallHook>>& hooks)
+  SessionImpl(std::shared_ptr<Shared> shared, std::shared_ptr<CredentialProvider> creds,
+              std::string account, std::string region,
+              const std::vector<std::shared_ptr<CallHook>>& hooks)
       : client_(std::move(shared), std::move(creds), std::move(account), std::move(region)) {
     for (const auto& h : hooks) client_.add_hook(h);
     ec2_ = detail::make_ec2(client_);
@@ -55,10 +56,11 @@ class SessionImpl final : public AwsSession {
   }
   std::string endpoint(std::string_view service_id) const override {
     static const detail::ServiceSpec* kAll[] = {
-        &detail::spec::kEc2, &detail::spec::kAutoScaling, &detail::spec::kElbv2, &detail::spec::kElb,
-        &detail::spec::kIam, &detail::spec::kSts, &detail::spec::kS3, &detail::spec::kS3Control,
-        &detail::spec::kSsm, &detail::spec::kCloudTrail, &detail::spec::kGuardDuty,
-        &detail::spec::kSecurityHub, &detail::spec::kSns, &detail::spec::kSqs, &detail::spec::kDynamoDb};
+        &detail::spec::kEc2,        &detail::spec::kAutoScaling, &detail::spec::kElbv2,
+        &detail::spec::kElb,        &detail::spec::kIam,         &detail::spec::kSts,
+        &detail::spec::kS3,         &detail::spec::kS3Control,   &detail::spec::kSsm,
+        &detail::spec::kCloudTrail, &detail::spec::kGuardDuty,   &detail::spec::kSecurityHub,
+        &detail::spec::kSns,        &detail::spec::kSqs,         &detail::spec::kDynamoDb};
     for (const auto* s : kAll)
       if (s->id == service_id) return client_.endpoint(*s).base;
     return {};
@@ -84,9 +86,12 @@ class SessionImpl final : public AwsSession {
 
 class ProviderImpl final : public AwsProvider {
  public:
-  ProviderImpl(std::shared_ptr<Shared> shared, std::shared_ptr<CredentialProvider> creds, AwsOptions options,
-               ChainDeps deps)
-      : shared_(std::move(shared)), creds_(std::move(creds)), options_(std::move(options)), deps_(std::move(deps)) {}
+  ProviderImpl(std::shared_ptr<Shared> shared, std::shared_ptr<CredentialProvider> creds,
+               AwsOptions options, ChainDeps deps)
+      : shared_(std::move(shared)),
+        creds_(std::move(creds)),
+        options_(std::move(options)),
+        deps_(std::move(deps)) {}
 
   std::string_view backend() const override { return "aws"; }
   const ResolvedConfig& config() const override { return shared_->config; }
@@ -111,7 +116,8 @@ class ProviderImpl final : public AwsProvider {
     FIREBREAK_TRY(auto doc, client.query(detail::spec::kSts, "GetCallerIdentity", {}));
     const std::string account =
         detail::xt(doc->document_element().child("GetCallerIdentityResult"), "Account");
-    if (account.empty()) return fail(ErrorCode::kParse, "sts GetCallerIdentity: no Account in the answer");
+    if (account.empty())
+      return fail(ErrorCode::kParse, "sts GetCallerIdentity: no Account in the answer");
     std::lock_guard lock(mu_);
     home_account_ = account;
     return account;
@@ -120,10 +126,11 @@ class ProviderImpl final : public AwsProvider {
   Result<std::string> role_arn_for(const std::string& account) const {
     const std::string& role = options_.cross_account_role;
     if (role.empty())
-      return fail(ErrorCode::kInvalidArgument,
-                  fmt::format("no cross-account role configured to act in account {} (set the role name "
-                              "or ARN template, e.g. FirebreakResponder)",
-                              account));
+      return fail(
+          ErrorCode::kInvalidArgument,
+          fmt::format("no cross-account role configured to act in account {} (set the role name "
+                      "or ARN template, e.g. FirebreakResponder)",
+                      account));
     if (role.starts_with("arn:")) {
       std::string arn = role;
       const auto pos = arn.find("{account}");
@@ -148,7 +155,8 @@ class ProviderImpl final : public AwsProvider {
     if (!role_arn.empty()) {
       AssumeRoleRequest ar;
       ar.role_arn = role_arn;
-      ar.role_session_name = req.role_session_name.empty() ? role_session_name_for("session") : req.role_session_name;
+      ar.role_session_name =
+          req.role_session_name.empty() ? role_session_name_for("session") : req.role_session_name;
       ar.duration_seconds = options_.role_duration_seconds;
       ar.external_id = options_.external_id;
       creds = assume_role_credentials(creds_, ar, deps_);
@@ -158,7 +166,8 @@ class ProviderImpl final : public AwsProvider {
       if (account.empty()) {
         // arn:aws:iam::<account>:role/...
         const auto parts = role_arn.find("::");
-        if (parts != std::string::npos) account = role_arn.substr(parts + 2, role_arn.find(':', parts + 2) - parts - 2);
+        if (parts != std::string::npos)
+          account = role_arn.substr(parts + 2, role_arn.find(':', parts + 2) - parts - 2);
       }
     }
     std::vector<std::shared_ptr<CallHook>> hooks;
@@ -166,7 +175,8 @@ class ProviderImpl final : public AwsProvider {
       std::lock_guard lock(mu_);
       hooks = hooks_;
     }
-    return std::shared_ptr<AwsSession>(std::make_shared<SessionImpl>(shared_, creds, account, region, hooks));
+    return std::shared_ptr<AwsSession>(
+        std::make_shared<SessionImpl>(shared_, creds, account, region, hooks));
   }
 
  private:
@@ -202,13 +212,15 @@ Result<std::shared_ptr<AwsProvider>> make_aws_provider(AwsProviderConfig config)
     try {
       shared->retry.max_attempts = std::max(1, std::stoi(*attempts));
     } catch (...) {
-      return fail(ErrorCode::kInvalidArgument, fmt::format("AWS_MAX_ATTEMPTS '{}' is not a number", *attempts));
+      return fail(ErrorCode::kInvalidArgument,
+                  fmt::format("AWS_MAX_ATTEMPTS '{}' is not a number", *attempts));
     }
   }
   shared->budget = std::make_unique<RetryBudget>(config.retry_budget);
   shared->pacer = std::make_unique<Pacer>(*config.clock);
   for (const auto& [svc, bucket] : config.pacing) shared->pacer->configure(svc, bucket);
-  shared->rng = std::make_unique<IdGenerator>(config.jitter_seed != 0 ? config.jitter_seed : random_seed());
+  shared->rng =
+      std::make_unique<IdGenerator>(config.jitter_seed != 0 ? config.jitter_seed : random_seed());
   shared->limits = detail::Limits{config.max_response_bytes, config.max_response_depth};
   shared->multipart_threshold = config.multipart_threshold;
   shared->multipart_part_size = config.multipart_part_size;
@@ -218,7 +230,8 @@ Result<std::shared_ptr<AwsProvider>> make_aws_provider(AwsProviderConfig config)
   deps.clock = config.clock;
   const std::string region = shared->config.region;
   std::weak_ptr<Shared> weak = shared;
-  deps.assume_role = [weak, region](const Credentials& src, const AssumeRoleRequest& req) -> Result<AssumedRole> {
+  deps.assume_role = [weak, region](const Credentials& src,
+                                    const AssumeRoleRequest& req) -> Result<AssumedRole> {
     auto sh = weak.lock();
     if (!sh) return fail(ErrorCode::kCancelled, "the AWS provider is gone");
     return detail::assume_role_with(sh, src, region, req);
@@ -227,8 +240,8 @@ Result<std::shared_ptr<AwsProvider>> make_aws_provider(AwsProviderConfig config)
   if (!creds) {
     FIREBREAK_TRY(creds, default_credential_chain(config.options, shared->config, deps));
   }
-  return std::shared_ptr<AwsProvider>(
-      std::make_shared<ProviderImpl>(std::move(shared), std::move(creds), std::move(config.options), std::move(deps)));
+  return std::shared_ptr<AwsProvider>(std::make_shared<ProviderImpl>(
+      std::move(shared), std::move(creds), std::move(config.options), std::move(deps)));
 }
 
 }  // namespace firebreak::cloud::aws

@@ -34,7 +34,8 @@ Status paginate(Client& c, const ServiceSpec& s, std::string_view action, const 
     token = xt(result, out_token);
     if (token.empty()) return {};
   }
-  return fail(ErrorCode::kLimitExceeded, fmt::format("{} {}: more than {} pages", s.signing_name, action, kMaxPages));
+  return fail(ErrorCode::kLimitExceeded,
+              fmt::format("{} {}: more than {} pages", s.signing_name, action, kMaxPages));
 }
 
 Status simple(Client& c, const ServiceSpec& s, std::string_view action, QueryList q) {
@@ -56,49 +57,59 @@ class AwsAutoScaling final : public AutoScaling {
  public:
   explicit AwsAutoScaling(Client& c) : c_(c) {}
 
-  Result<std::vector<AutoScalingInstance>> describe_auto_scaling_instances(const std::vector<std::string>& ids) override {
-    return c_.run(spec::kAutoScaling, "DescribeAutoScalingInstances", [&]() -> Result<std::vector<AutoScalingInstance>> {
-      QueryList q;
-      add_list(q, "InstanceIds.member", ids);
-      std::vector<AutoScalingInstance> out;
-      FIREBREAK_TRY_STATUS(paginate(c_, spec::kAutoScaling, "DescribeAutoScalingInstances", q, "NextToken", "NextToken",
-                                    [&](const pugi::xml_node& r) {
-        for (auto m : r.child("AutoScalingInstances").children("member"))
-          out.push_back({xt(m, "InstanceId"), xt(m, "AutoScalingGroupName"), xt(m, "LifecycleState"),
-                         xt(m, "HealthStatus"), xt(m, "AvailabilityZone")});
-      }));
-      return out;
-    });
+  Result<std::vector<AutoScalingInstance>> describe_auto_scaling_instances(
+      const std::vector<std::string>& ids) override {
+    return c_.run(spec::kAutoScaling, "DescribeAutoScalingInstances",
+                  [&]() -> Result<std::vector<AutoScalingInstance>> {
+                    QueryList q;
+                    add_list(q, "InstanceIds.member", ids);
+                    std::vector<AutoScalingInstance> out;
+                    FIREBREAK_TRY_STATUS(paginate(
+                        c_, spec::kAutoScaling, "DescribeAutoScalingInstances", q, "NextToken",
+                        "NextToken", [&](const pugi::xml_node& r) {
+                          for (auto m : r.child("AutoScalingInstances").children("member"))
+                            out.push_back({xt(m, "InstanceId"), xt(m, "AutoScalingGroupName"),
+                                           xt(m, "LifecycleState"), xt(m, "HealthStatus"),
+                                           xt(m, "AvailabilityZone")});
+                        }));
+                    return out;
+                  });
   }
 
-  Result<std::vector<AutoScalingGroup>> describe_auto_scaling_groups(const std::vector<std::string>& names) override {
-    return c_.run(spec::kAutoScaling, "DescribeAutoScalingGroups", [&]() -> Result<std::vector<AutoScalingGroup>> {
-      QueryList q;
-      add_list(q, "AutoScalingGroupNames.member", names);
-      std::vector<AutoScalingGroup> out;
-      FIREBREAK_TRY_STATUS(paginate(c_, spec::kAutoScaling, "DescribeAutoScalingGroups", q, "NextToken", "NextToken",
-                                    [&](const pugi::xml_node& r) {
-        for (auto m : r.child("AutoScalingGroups").children("member")) {
-          AutoScalingGroup g;
-          g.auto_scaling_group_name = xt(m, "AutoScalingGroupName");
-          g.auto_scaling_group_arn = xt(m, "AutoScalingGroupARN");
-          g.min_size = static_cast<int>(xi(m, "MinSize"));
-          g.max_size = static_cast<int>(xi(m, "MaxSize"));
-          g.desired_capacity = static_cast<int>(xi(m, "DesiredCapacity"));
-          for (auto i : m.child("Instances").children("member"))
-            g.instances.push_back({xt(i, "InstanceId"), g.auto_scaling_group_name, xt(i, "LifecycleState"),
-                                   xt(i, "HealthStatus"), xt(i, "AvailabilityZone")});
-          g.target_group_arns = members(m.child("TargetGroupARNs"));
-          g.load_balancer_names = members(m.child("LoadBalancerNames"));
-          for (auto t : m.child("Tags").children("member")) g.tags.push_back({xt(t, "Key"), xt(t, "Value")});
-          out.push_back(std::move(g));
-        }
-      }));
-      return out;
-    });
+  Result<std::vector<AutoScalingGroup>> describe_auto_scaling_groups(
+      const std::vector<std::string>& names) override {
+    return c_.run(spec::kAutoScaling, "DescribeAutoScalingGroups",
+                  [&]() -> Result<std::vector<AutoScalingGroup>> {
+                    QueryList q;
+                    add_list(q, "AutoScalingGroupNames.member", names);
+                    std::vector<AutoScalingGroup> out;
+                    FIREBREAK_TRY_STATUS(paginate(
+                        c_, spec::kAutoScaling, "DescribeAutoScalingGroups", q, "NextToken",
+                        "NextToken", [&](const pugi::xml_node& r) {
+                          for (auto m : r.child("AutoScalingGroups").children("member")) {
+                            AutoScalingGroup g;
+                            g.auto_scaling_group_name = xt(m, "AutoScalingGroupName");
+                            g.auto_scaling_group_arn = xt(m, "AutoScalingGroupARN");
+                            g.min_size = static_cast<int>(xi(m, "MinSize"));
+                            g.max_size = static_cast<int>(xi(m, "MaxSize"));
+                            g.desired_capacity = static_cast<int>(xi(m, "DesiredCapacity"));
+                            for (auto i : m.child("Instances").children("member"))
+                              g.instances.push_back({xt(i, "InstanceId"), g.auto_scaling_group_name,
+                                                     xt(i, "LifecycleState"), xt(i, "HealthStatus"),
+                                                     xt(i, "AvailabilityZone")});
+                            g.target_group_arns = members(m.child("TargetGroupARNs"));
+                            g.load_balancer_names = members(m.child("LoadBalancerNames"));
+                            for (auto t : m.child("Tags").children("member"))
+                              g.tags.push_back({xt(t, "Key"), xt(t, "Value")});
+                            out.push_back(std::move(g));
+                          }
+                        }));
+                    return out;
+                  });
   }
 
-  Result<std::vector<AutoScalingActivity>> activities(std::string_view action, const std::string& group,
+  Result<std::vector<AutoScalingActivity>> activities(std::string_view action,
+                                                      const std::string& group,
                                                       const std::vector<std::string>& ids,
                                                       std::optional<bool> decrement) {
     return c_.run(spec::kAutoScaling, action, [&]() -> Result<std::vector<AutoScalingActivity>> {
@@ -110,7 +121,8 @@ class AwsAutoScaling final : public AutoScaling {
     });
   }
 
-  Result<std::vector<AutoScalingActivity>> detach_instances(const std::string& group, const std::vector<std::string>& ids,
+  Result<std::vector<AutoScalingActivity>> detach_instances(const std::string& group,
+                                                            const std::vector<std::string>& ids,
                                                             bool decrement) override {
     return activities("DetachInstances", group, ids, decrement);
   }
@@ -119,11 +131,13 @@ class AwsAutoScaling final : public AutoScaling {
     add_list(q, "InstanceIds.member", ids);
     return simple(c_, spec::kAutoScaling, "AttachInstances", std::move(q));
   }
-  Result<std::vector<AutoScalingActivity>> enter_standby(const std::string& group, const std::vector<std::string>& ids,
+  Result<std::vector<AutoScalingActivity>> enter_standby(const std::string& group,
+                                                         const std::vector<std::string>& ids,
                                                          bool decrement) override {
     return activities("EnterStandby", group, ids, decrement);
   }
-  Result<std::vector<AutoScalingActivity>> exit_standby(const std::string& group, const std::vector<std::string>& ids) override {
+  Result<std::vector<AutoScalingActivity>> exit_standby(
+      const std::string& group, const std::vector<std::string>& ids) override {
     return activities("ExitStandby", group, ids, std::nullopt);
   }
 
@@ -134,9 +148,11 @@ class AwsAutoScaling final : public AutoScaling {
 void add_targets(QueryList& q, const std::vector<TargetDescription>& targets) {
   for (std::size_t i = 0; i < targets.size(); ++i) {
     q.emplace_back(fmt::format("Targets.member.{}.Id", i + 1), targets[i].id);
-    if (targets[i].port > 0) q.emplace_back(fmt::format("Targets.member.{}.Port", i + 1), std::to_string(targets[i].port));
+    if (targets[i].port > 0)
+      q.emplace_back(fmt::format("Targets.member.{}.Port", i + 1), std::to_string(targets[i].port));
     if (!targets[i].availability_zone.empty())
-      q.emplace_back(fmt::format("Targets.member.{}.AvailabilityZone", i + 1), targets[i].availability_zone);
+      q.emplace_back(fmt::format("Targets.member.{}.AvailabilityZone", i + 1),
+                     targets[i].availability_zone);
   }
 }
 
@@ -151,29 +167,32 @@ class AwsElbv2 final : public Elbv2 {
       add_list(q, "TargetGroupArns.member", arns);
       if (!lb_arn.empty()) q.emplace_back("LoadBalancerArn", lb_arn);
       std::vector<TargetGroup> out;
-      FIREBREAK_TRY_STATUS(paginate(c_, spec::kElbv2, "DescribeTargetGroups", q, "Marker", "NextMarker",
-                                    [&](const pugi::xml_node& r) {
-        for (auto m : r.child("TargetGroups").children("member")) {
-          TargetGroup g;
-          g.target_group_arn = xt(m, "TargetGroupArn");
-          g.target_group_name = xt(m, "TargetGroupName");
-          g.target_type = xt(m, "TargetType");
-          g.protocol = xt(m, "Protocol");
-          g.port = static_cast<int>(xi(m, "Port"));
-          g.vpc_id = xt(m, "VpcId");
-          g.load_balancer_arns = members(m.child("LoadBalancerArns"));
-          out.push_back(std::move(g));
-        }
-      }));
+      FIREBREAK_TRY_STATUS(paginate(c_, spec::kElbv2, "DescribeTargetGroups", q, "Marker",
+                                    "NextMarker", [&](const pugi::xml_node& r) {
+                                      for (auto m : r.child("TargetGroups").children("member")) {
+                                        TargetGroup g;
+                                        g.target_group_arn = xt(m, "TargetGroupArn");
+                                        g.target_group_name = xt(m, "TargetGroupName");
+                                        g.target_type = xt(m, "TargetType");
+                                        g.protocol = xt(m, "Protocol");
+                                        g.port = static_cast<int>(xi(m, "Port"));
+                                        g.vpc_id = xt(m, "VpcId");
+                                        g.load_balancer_arns = members(m.child("LoadBalancerArns"));
+                                        out.push_back(std::move(g));
+                                      }
+                                    }));
       return out;
     });
   }
 
   Result<std::vector<TargetHealth>> describe_target_health(const std::string& arn) override {
     return c_.run(spec::kElbv2, "DescribeTargetHealth", [&]() -> Result<std::vector<TargetHealth>> {
-      FIREBREAK_TRY(Doc doc, c_.query(spec::kElbv2, "DescribeTargetHealth", {{"TargetGroupArn", arn}}));
+      FIREBREAK_TRY(Doc doc,
+                    c_.query(spec::kElbv2, "DescribeTargetHealth", {{"TargetGroupArn", arn}}));
       std::vector<TargetHealth> out;
-      for (auto m : result_of(doc, "DescribeTargetHealth").child("TargetHealthDescriptions").children("member")) {
+      for (auto m : result_of(doc, "DescribeTargetHealth")
+                        .child("TargetHealthDescriptions")
+                        .children("member")) {
         TargetHealth h;
         const auto t = m.child("Target");
         h.target = {xt(t, "Id"), static_cast<int>(xi(t, "Port")), xt(t, "AvailabilityZone")};
@@ -185,12 +204,14 @@ class AwsElbv2 final : public Elbv2 {
     });
   }
 
-  Status register_targets(const std::string& arn, const std::vector<TargetDescription>& targets) override {
+  Status register_targets(const std::string& arn,
+                          const std::vector<TargetDescription>& targets) override {
     QueryList q{{"TargetGroupArn", arn}};
     add_targets(q, targets);
     return simple(c_, spec::kElbv2, "RegisterTargets", std::move(q));
   }
-  Status deregister_targets(const std::string& arn, const std::vector<TargetDescription>& targets) override {
+  Status deregister_targets(const std::string& arn,
+                            const std::vector<TargetDescription>& targets) override {
     QueryList q{{"TargetGroupArn", arn}};
     add_targets(q, targets);
     return simple(c_, spec::kElbv2, "DeregisterTargets", std::move(q));
@@ -204,37 +225,46 @@ class AwsClassicElb final : public ClassicElb {
  public:
   explicit AwsClassicElb(Client& c) : c_(c) {}
 
-  Result<std::vector<ClassicLoadBalancer>> describe_load_balancers(const std::vector<std::string>& names) override {
-    return c_.run(spec::kElb, "DescribeLoadBalancers", [&]() -> Result<std::vector<ClassicLoadBalancer>> {
-      QueryList q;
-      add_list(q, "LoadBalancerNames.member", names);
-      std::vector<ClassicLoadBalancer> out;
-      FIREBREAK_TRY_STATUS(paginate(c_, spec::kElb, "DescribeLoadBalancers", q, "Marker", "NextMarker",
-                                    [&](const pugi::xml_node& r) {
-        for (auto m : r.child("LoadBalancerDescriptions").children("member")) {
-          ClassicLoadBalancer lb;
-          lb.load_balancer_name = xt(m, "LoadBalancerName");
-          lb.dns_name = xt(m, "DNSName");
-          lb.vpc_id = xt(m, "VPCId");
-          for (auto i : m.child("Instances").children("member")) lb.instance_ids.push_back(xt(i, "InstanceId"));
-          out.push_back(std::move(lb));
-        }
-      }));
-      return out;
-    });
+  Result<std::vector<ClassicLoadBalancer>> describe_load_balancers(
+      const std::vector<std::string>& names) override {
+    return c_.run(
+        spec::kElb, "DescribeLoadBalancers", [&]() -> Result<std::vector<ClassicLoadBalancer>> {
+          QueryList q;
+          add_list(q, "LoadBalancerNames.member", names);
+          std::vector<ClassicLoadBalancer> out;
+          FIREBREAK_TRY_STATUS(
+              paginate(c_, spec::kElb, "DescribeLoadBalancers", q, "Marker", "NextMarker",
+                       [&](const pugi::xml_node& r) {
+                         for (auto m : r.child("LoadBalancerDescriptions").children("member")) {
+                           ClassicLoadBalancer lb;
+                           lb.load_balancer_name = xt(m, "LoadBalancerName");
+                           lb.dns_name = xt(m, "DNSName");
+                           lb.vpc_id = xt(m, "VPCId");
+                           for (auto i : m.child("Instances").children("member"))
+                             lb.instance_ids.push_back(xt(i, "InstanceId"));
+                           out.push_back(std::move(lb));
+                         }
+                       }));
+          return out;
+        });
   }
 
-  Result<std::vector<ClassicInstanceHealth>> describe_instance_health(const std::string& name) override {
-    return c_.run(spec::kElb, "DescribeInstanceHealth", [&]() -> Result<std::vector<ClassicInstanceHealth>> {
-      FIREBREAK_TRY(Doc doc, c_.query(spec::kElb, "DescribeInstanceHealth", {{"LoadBalancerName", name}}));
-      std::vector<ClassicInstanceHealth> out;
-      for (auto m : result_of(doc, "DescribeInstanceHealth").child("InstanceStates").children("member"))
-        out.push_back({xt(m, "InstanceId"), xt(m, "State"), xt(m, "ReasonCode")});
-      return out;
-    });
+  Result<std::vector<ClassicInstanceHealth>> describe_instance_health(
+      const std::string& name) override {
+    return c_.run(
+        spec::kElb, "DescribeInstanceHealth", [&]() -> Result<std::vector<ClassicInstanceHealth>> {
+          FIREBREAK_TRY(Doc doc, c_.query(spec::kElb, "DescribeInstanceHealth",
+                                          {{"LoadBalancerName", name}}));
+          std::vector<ClassicInstanceHealth> out;
+          for (auto m :
+               result_of(doc, "DescribeInstanceHealth").child("InstanceStates").children("member"))
+            out.push_back({xt(m, "InstanceId"), xt(m, "State"), xt(m, "ReasonCode")});
+          return out;
+        });
   }
 
-  Status instances(std::string_view action, const std::string& name, const std::vector<std::string>& ids) {
+  Status instances(std::string_view action, const std::string& name,
+                   const std::vector<std::string>& ids) {
     QueryList q{{"LoadBalancerName", name}};
     for (std::size_t i = 0; i < ids.size(); ++i)
       q.emplace_back(fmt::format("Instances.member.{}.InstanceId", i + 1), ids[i]);
@@ -243,7 +273,8 @@ class AwsClassicElb final : public ClassicElb {
   Status register_instances(const std::string& name, const std::vector<std::string>& ids) override {
     return instances("RegisterInstancesWithLoadBalancer", name, ids);
   }
-  Status deregister_instances(const std::string& name, const std::vector<std::string>& ids) override {
+  Status deregister_instances(const std::string& name,
+                              const std::vector<std::string>& ids) override {
     return instances("DeregisterInstancesFromLoadBalancer", name, ids);
   }
 
@@ -276,7 +307,9 @@ class AwsSns final : public Sns {
 
 }  // namespace
 
-std::unique_ptr<AutoScaling> make_autoscaling(Client& c) { return std::make_unique<AwsAutoScaling>(c); }
+std::unique_ptr<AutoScaling> make_autoscaling(Client& c) {
+  return std::make_unique<AwsAutoScaling>(c);
+}
 std::unique_ptr<Elbv2> make_elbv2(Client& c) { return std::make_unique<AwsElbv2>(c); }
 std::unique_ptr<ClassicElb> make_elb(Client& c) { return std::make_unique<AwsClassicElb>(c); }
 std::unique_ptr<Sns> make_sns(Client& c) { return std::make_unique<AwsSns>(c); }

@@ -51,7 +51,8 @@ bool dns_compatible(std::string_view bucket) {
   return true;
 }
 
-ObjectInfo info_from_headers(const HttpResponse& r, const std::string& bucket, const std::string& key) {
+ObjectInfo info_from_headers(const HttpResponse& r, const std::string& bucket,
+                             const std::string& key) {
   ObjectInfo o;
   o.bucket = bucket;
   o.key = key;
@@ -125,8 +126,10 @@ class AwsS3 final : public S3 {
   }
 
   // Sends; turns S3's "200 with an <Error> body" into the error it is.
-  Result<HttpResponse> send(std::string_view op, const RawRequest& raw, const ByteSink* sink = nullptr) {
-    FIREBREAK_TRY(HttpResponse resp, c_.send(spec::kS3, op, !is_read_only_operation(op), raw, sink));
+  Result<HttpResponse> send(std::string_view op, const RawRequest& raw,
+                            const ByteSink* sink = nullptr) {
+    FIREBREAK_TRY(HttpResponse resp,
+                  c_.send(spec::kS3, op, !is_read_only_operation(op), raw, sink));
     if (sink == nullptr && !resp.body.empty()) {
       std::string_view b = resp.body;
       const auto lt = b.find('<');
@@ -165,12 +168,16 @@ class AwsS3 final : public S3 {
     RawRequest raw = request("PUT", req.bucket, "");
     const std::string region = req.region.empty() ? c_.region() : req.region;
     if (region != "us-east-1") {
-      set_body(raw, fmt::format("<CreateBucketConfiguration xmlns=\"{}\"><LocationConstraint>{}</LocationConstraint>"
-                                "</CreateBucketConfiguration>",
-                                kS3Ns, xml_escape(region)),
-               false);
+      set_body(
+          raw,
+          fmt::format(
+              "<CreateBucketConfiguration xmlns=\"{}\"><LocationConstraint>{}</LocationConstraint>"
+              "</CreateBucketConfiguration>",
+              kS3Ns, xml_escape(region)),
+          false);
     }
-    if (req.object_lock_enabled) raw.headers.emplace_back("x-amz-bucket-object-lock-enabled", "true");
+    if (req.object_lock_enabled)
+      raw.headers.emplace_back("x-amz-bucket-object-lock-enabled", "true");
     return simple("CreateBucket", raw);
   }
 
@@ -194,14 +201,18 @@ class AwsS3 final : public S3 {
 
   Status put_bucket_versioning(const std::string& bucket, bool enabled) override {
     RawRequest raw = request("PUT", bucket, "", {{"versioning", ""}});
-    set_body(raw, fmt::format("<VersioningConfiguration xmlns=\"{}\"><Status>{}</Status></VersioningConfiguration>",
-                              kS3Ns, enabled ? "Enabled" : "Suspended"));
+    set_body(
+        raw,
+        fmt::format(
+            "<VersioningConfiguration xmlns=\"{}\"><Status>{}</Status></VersioningConfiguration>",
+            kS3Ns, enabled ? "Enabled" : "Suspended"));
     return simple("PutBucketVersioning", raw);
   }
 
   Result<std::string> get_bucket_versioning(const std::string& bucket) override {
     return c_.run(spec::kS3, "GetBucketVersioning", [&]() -> Result<std::string> {
-      FIREBREAK_TRY(Doc doc, send_xml("GetBucketVersioning", request("GET", bucket, "", {{"versioning", ""}})));
+      FIREBREAK_TRY(Doc doc, send_xml("GetBucketVersioning",
+                                      request("GET", bucket, "", {{"versioning", ""}})));
       return xt(doc->document_element(), "Status");
     });
   }
@@ -225,7 +236,8 @@ class AwsS3 final : public S3 {
 
   Result<PutObjectResult> put_object(const PutObjectRequest& req) override {
     return c_.run(spec::kS3, "PutObject", [&]() -> Result<PutObjectResult> {
-      if (req.source && req.content_length > c_.shared().multipart_threshold) return multipart_put(req);
+      if (req.source && req.content_length > c_.shared().multipart_threshold)
+        return multipart_put(req);
       std::string body;
       if (req.source) {
         FIREBREAK_TRY(body, read_exactly(req.source, req.content_length));
@@ -234,15 +246,18 @@ class AwsS3 final : public S3 {
       }
       const std::string checksum = checksum_b64(sha256(body));
       if (!req.checksum_sha256.empty() && req.checksum_sha256 != checksum)
-        return fail(ErrorCode::kInvalidArgument,
-                    fmt::format("s3 PutObject {}/{}: body does not match the given SHA-256 checksum", req.bucket, req.key));
+        return fail(
+            ErrorCode::kInvalidArgument,
+            fmt::format("s3 PutObject {}/{}: body does not match the given SHA-256 checksum",
+                        req.bucket, req.key));
       RawRequest raw = request("PUT", req.bucket, req.key);
       add_object_headers(raw, req);
       raw.headers.emplace_back("x-amz-sdk-checksum-algorithm", "SHA256");
       raw.headers.emplace_back("x-amz-checksum-sha256", checksum);
       raw.body = std::move(body);
       FIREBREAK_TRY(HttpResponse r, send("PutObject", raw));
-      PutObjectResult out{r.header("ETag"), r.header("x-amz-version-id"), r.header("x-amz-checksum-sha256")};
+      PutObjectResult out{r.header("ETag"), r.header("x-amz-version-id"),
+                          r.header("x-amz-checksum-sha256")};
       if (out.version_id == "null") out.version_id.clear();
       if (out.checksum_sha256.empty()) out.checksum_sha256 = checksum;
       return out;
@@ -277,14 +292,16 @@ class AwsS3 final : public S3 {
       RawRequest a = request("DELETE", req.bucket, req.key, {{"uploadId", upload_id}});
       (void)send("AbortMultipartUpload", a);
     };
-    const std::uint64_t part_size = std::max<std::uint64_t>(c_.shared().multipart_part_size, 5ull << 20);
+    const std::uint64_t part_size =
+        std::max<std::uint64_t>(c_.shared().multipart_part_size, 5ull << 20);
     Sha256Stream whole;
     std::string complete = fmt::format("<CompleteMultipartUpload xmlns=\"{}\">", kS3Ns);
     std::uint64_t sent = 0;
     for (int part = 1; sent < req.content_length; ++part) {
       if (part > 10000) {
         abort();
-        return fail(ErrorCode::kLimitExceeded, op_where + ": more than 10000 parts (raise the part size)");
+        return fail(ErrorCode::kLimitExceeded,
+                    op_where + ": more than 10000 parts (raise the part size)");
       }
       const std::uint64_t n = std::min(part_size, req.content_length - sent);
       auto chunk = read_exactly(req.source, n);
@@ -303,15 +320,18 @@ class AwsS3 final : public S3 {
         abort();
         return fail(r.error());
       }
-      complete += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag><ChecksumSHA256>{}</ChecksumSHA256></Part>",
-                              part, xml_escape(r->header("ETag")), checksum);
+      complete += fmt::format(
+          "<Part><PartNumber>{}</PartNumber><ETag>{}</ETag><ChecksumSHA256>{}</ChecksumSHA256></"
+          "Part>",
+          part, xml_escape(r->header("ETag")), checksum);
       sent += n;
     }
     complete += "</CompleteMultipartUpload>";
     const std::string whole_checksum = checksum_b64(whole.finish());
     if (!req.checksum_sha256.empty() && req.checksum_sha256 != whole_checksum) {
       abort();
-      return fail(ErrorCode::kInvalidArgument, op_where + ": body does not match the given SHA-256 checksum");
+      return fail(ErrorCode::kInvalidArgument,
+                  op_where + ": body does not match the given SHA-256 checksum");
     }
     RawRequest fin = request("POST", req.bucket, req.key, {{"uploadId", upload_id}});
     fin.body = std::move(complete);
@@ -336,8 +356,8 @@ class AwsS3 final : public S3 {
     return q;
   }
 
-  Result<ObjectInfo> get_object(const std::string& bucket, const std::string& key, const std::string& version_id,
-                                const ByteSink& sink) override {
+  Result<ObjectInfo> get_object(const std::string& bucket, const std::string& key,
+                                const std::string& version_id, const ByteSink& sink) override {
     return c_.run(spec::kS3, "GetObject", [&]() -> Result<ObjectInfo> {
       RawRequest raw = request("GET", bucket, key, version_query(version_id));
       raw.headers.emplace_back("x-amz-checksum-mode", "ENABLED");
@@ -346,7 +366,8 @@ class AwsS3 final : public S3 {
     });
   }
 
-  Result<ObjectInfo> head_object(const std::string& bucket, const std::string& key, const std::string& version_id) override {
+  Result<ObjectInfo> head_object(const std::string& bucket, const std::string& key,
+                                 const std::string& version_id) override {
     return c_.run(spec::kS3, "HeadObject", [&]() -> Result<ObjectInfo> {
       RawRequest raw = request("HEAD", bucket, key, version_query(version_id));
       raw.headers.emplace_back("x-amz-checksum-mode", "ENABLED");
@@ -355,14 +376,15 @@ class AwsS3 final : public S3 {
     });
   }
 
-  Status delete_object(const std::string& bucket, const std::string& key, const std::string& version_id,
-                       bool bypass) override {
+  Status delete_object(const std::string& bucket, const std::string& key,
+                       const std::string& version_id, bool bypass) override {
     RawRequest raw = request("DELETE", bucket, key, version_query(version_id));
     if (bypass) raw.headers.emplace_back("x-amz-bypass-governance-retention", "true");
     return simple("DeleteObject", raw);
   }
 
-  Result<std::vector<ObjectVersion>> list_object_versions(const std::string& bucket, const std::string& prefix) override {
+  Result<std::vector<ObjectVersion>> list_object_versions(const std::string& bucket,
+                                                          const std::string& prefix) override {
     return c_.run(spec::kS3, "ListObjectVersions", [&]() -> Result<std::vector<ObjectVersion>> {
       std::vector<ObjectVersion> out;
       std::string key_marker, version_marker;
@@ -395,26 +417,34 @@ class AwsS3 final : public S3 {
   }
 
   // ---- Object Lock ----
-  Result<ObjectLockConfiguration> get_object_lock_configuration(const std::string& bucket) override {
-    return c_.run(spec::kS3, "GetObjectLockConfiguration", [&]() -> Result<ObjectLockConfiguration> {
-      FIREBREAK_TRY(Doc doc, send_xml("GetObjectLockConfiguration", request("GET", bucket, "", {{"object-lock", ""}})));
-      const auto root = doc->document_element();
-      ObjectLockConfiguration c;
-      c.enabled = xt(root, "ObjectLockEnabled") == "Enabled";
-      const auto dr = root.child("Rule").child("DefaultRetention");
-      c.default_mode = xt(dr, "Mode");
-      c.default_days = static_cast<int>(xi(dr, "Days"));
-      if (c.default_days == 0 && dr.child("Years")) c.default_days = static_cast<int>(xi(dr, "Years") * 365);
-      return c;
-    });
+  Result<ObjectLockConfiguration> get_object_lock_configuration(
+      const std::string& bucket) override {
+    return c_.run(
+        spec::kS3, "GetObjectLockConfiguration", [&]() -> Result<ObjectLockConfiguration> {
+          FIREBREAK_TRY(Doc doc, send_xml("GetObjectLockConfiguration",
+                                          request("GET", bucket, "", {{"object-lock", ""}})));
+          const auto root = doc->document_element();
+          ObjectLockConfiguration c;
+          c.enabled = xt(root, "ObjectLockEnabled") == "Enabled";
+          const auto dr = root.child("Rule").child("DefaultRetention");
+          c.default_mode = xt(dr, "Mode");
+          c.default_days = static_cast<int>(xi(dr, "Days"));
+          if (c.default_days == 0 && dr.child("Years"))
+            c.default_days = static_cast<int>(xi(dr, "Years") * 365);
+          return c;
+        });
   }
 
-  Status put_object_lock_configuration(const std::string& bucket, const ObjectLockConfiguration& c) override {
+  Status put_object_lock_configuration(const std::string& bucket,
+                                       const ObjectLockConfiguration& c) override {
     RawRequest raw = request("PUT", bucket, "", {{"object-lock", ""}});
-    std::string body = fmt::format("<ObjectLockConfiguration xmlns=\"{}\"><ObjectLockEnabled>Enabled</ObjectLockEnabled>", kS3Ns);
+    std::string body = fmt::format(
+        "<ObjectLockConfiguration xmlns=\"{}\"><ObjectLockEnabled>Enabled</ObjectLockEnabled>",
+        kS3Ns);
     if (!c.default_mode.empty())
-      body += fmt::format("<Rule><DefaultRetention><Mode>{}</Mode><Days>{}</Days></DefaultRetention></Rule>",
-                          xml_escape(c.default_mode), c.default_days);
+      body += fmt::format(
+          "<Rule><DefaultRetention><Mode>{}</Mode><Days>{}</Days></DefaultRetention></Rule>",
+          xml_escape(c.default_mode), c.default_days);
     body += "</ObjectLockConfiguration>";
     set_body(raw, std::move(body));
     return simple("PutObjectLockConfiguration", raw);
@@ -431,8 +461,10 @@ class AwsS3 final : public S3 {
         const auto root = (*doc)->document_element();
         s.mode = xt(root, "Mode");
         s.retain_until = xtime_opt(root, "RetainUntilDate");
-      } else if (doc.error().code() != ErrorCode::kNotFound || doc.error().context().aws_code == "NoSuchKey" ||
-                 doc.error().context().aws_code == "NoSuchVersion" || doc.error().context().aws_code == "NoSuchBucket") {
+      } else if (doc.error().code() != ErrorCode::kNotFound ||
+                 doc.error().context().aws_code == "NoSuchKey" ||
+                 doc.error().context().aws_code == "NoSuchVersion" ||
+                 doc.error().context().aws_code == "NoSuchBucket") {
         return fail(doc.error());
       }
       QueryList lq = version_query(version_id);
@@ -440,41 +472,46 @@ class AwsS3 final : public S3 {
       auto hold = send_xml("GetObjectLegalHold", request("GET", bucket, key, lq));
       if (hold) {
         s.legal_hold = xt((*hold)->document_element(), "Status") == "ON";
-      } else if (hold.error().code() != ErrorCode::kNotFound && hold.error().code() != ErrorCode::kInvalidArgument) {
+      } else if (hold.error().code() != ErrorCode::kNotFound &&
+                 hold.error().code() != ErrorCode::kInvalidArgument) {
         return fail(hold.error());
       }
       return s;
     });
   }
 
-  Status put_object_retention(const std::string& bucket, const std::string& key, const std::string& version_id,
-                              const ObjectLockSettings& r, bool bypass) override {
+  Status put_object_retention(const std::string& bucket, const std::string& key,
+                              const std::string& version_id, const ObjectLockSettings& r,
+                              bool bypass) override {
     QueryList q = version_query(version_id);
     q.emplace_back("retention", "");
     RawRequest raw = request("PUT", bucket, key, q);
     std::string body = fmt::format("<Retention xmlns=\"{}\">", kS3Ns);
     if (!r.mode.empty()) body += fmt::format("<Mode>{}</Mode>", xml_escape(r.mode));
     if (r.retain_until)
-      body += fmt::format("<RetainUntilDate>{}</RetainUntilDate>", format_iso8601(*r.retain_until, TimePrecision::kMillis));
+      body += fmt::format("<RetainUntilDate>{}</RetainUntilDate>",
+                          format_iso8601(*r.retain_until, TimePrecision::kMillis));
     body += "</Retention>";
     set_body(raw, std::move(body));
     if (bypass) raw.headers.emplace_back("x-amz-bypass-governance-retention", "true");
     return simple("PutObjectRetention", raw);
   }
 
-  Status put_object_legal_hold(const std::string& bucket, const std::string& key, const std::string& version_id,
-                               bool on) override {
+  Status put_object_legal_hold(const std::string& bucket, const std::string& key,
+                               const std::string& version_id, bool on) override {
     QueryList q = version_query(version_id);
     q.emplace_back("legal-hold", "");
     RawRequest raw = request("PUT", bucket, key, q);
-    set_body(raw, fmt::format("<LegalHold xmlns=\"{}\"><Status>{}</Status></LegalHold>", kS3Ns, on ? "ON" : "OFF"));
+    set_body(raw, fmt::format("<LegalHold xmlns=\"{}\"><Status>{}</Status></LegalHold>", kS3Ns,
+                              on ? "ON" : "OFF"));
     return simple("PutObjectLegalHold", raw);
   }
 
   // ---- exposure ----
   Result<std::string> get_bucket_policy(const std::string& bucket) override {
     return c_.run(spec::kS3, "GetBucketPolicy", [&]() -> Result<std::string> {
-      FIREBREAK_TRY(HttpResponse r, c_.send(spec::kS3, "GetBucketPolicy", false, request("GET", bucket, "", {{"policy", ""}})));
+      FIREBREAK_TRY(HttpResponse r, c_.send(spec::kS3, "GetBucketPolicy", false,
+                                            request("GET", bucket, "", {{"policy", ""}})));
       return r.body;
     });
   }
@@ -489,7 +526,8 @@ class AwsS3 final : public S3 {
   }
   Result<bool> get_bucket_policy_status(const std::string& bucket) override {
     return c_.run(spec::kS3, "GetBucketPolicyStatus", [&]() -> Result<bool> {
-      FIREBREAK_TRY(Doc doc, send_xml("GetBucketPolicyStatus", request("GET", bucket, "", {{"policyStatus", ""}})));
+      FIREBREAK_TRY(Doc doc, send_xml("GetBucketPolicyStatus",
+                                      request("GET", bucket, "", {{"policyStatus", ""}})));
       return xb(doc->document_element(), "IsPublic");
     });
   }
@@ -507,7 +545,8 @@ class AwsS3 final : public S3 {
         gr.grantee = xt(grantee, "ID");
         if (gr.grantee.empty()) gr.grantee = xt(grantee, "URI");
         if (gr.grantee.empty()) gr.grantee = xt(grantee, "EmailAddress");
-        if (gr.grantee_type.empty()) gr.grantee_type = grantee.child("URI") ? "Group" : "CanonicalUser";
+        if (gr.grantee_type.empty())
+          gr.grantee_type = grantee.child("URI") ? "Group" : "CanonicalUser";
         gr.permission = xt(g, "Permission");
         acl.grants.push_back(std::move(gr));
       }
@@ -521,7 +560,8 @@ class AwsS3 final : public S3 {
   }
   Result<PublicAccessBlock> get_public_access_block(const std::string& bucket) override {
     return c_.run(spec::kS3, "GetPublicAccessBlock", [&]() -> Result<PublicAccessBlock> {
-      FIREBREAK_TRY(Doc doc, send_xml("GetPublicAccessBlock", request("GET", bucket, "", {{"publicAccessBlock", ""}})));
+      FIREBREAK_TRY(Doc doc, send_xml("GetPublicAccessBlock",
+                                      request("GET", bucket, "", {{"publicAccessBlock", ""}})));
       return parse_pab(doc->document_element());
     });
   }
@@ -531,23 +571,30 @@ class AwsS3 final : public S3 {
     return simple("PutPublicAccessBlock", raw);
   }
   Status delete_public_access_block(const std::string& bucket) override {
-    return simple("DeletePublicAccessBlock", request("DELETE", bucket, "", {{"publicAccessBlock", ""}}));
+    return simple("DeletePublicAccessBlock",
+                  request("DELETE", bucket, "", {{"publicAccessBlock", ""}}));
   }
   Result<std::string> get_bucket_ownership_controls(const std::string& bucket) override {
     return c_.run(spec::kS3, "GetBucketOwnershipControls", [&]() -> Result<std::string> {
-      FIREBREAK_TRY(Doc doc, send_xml("GetBucketOwnershipControls", request("GET", bucket, "", {{"ownershipControls", ""}})));
+      FIREBREAK_TRY(Doc doc, send_xml("GetBucketOwnershipControls",
+                                      request("GET", bucket, "", {{"ownershipControls", ""}})));
       return xt(doc->document_element().child("Rule"), "ObjectOwnership");
     });
   }
-  Status put_bucket_ownership_controls(const std::string& bucket, const std::string& ownership) override {
+  Status put_bucket_ownership_controls(const std::string& bucket,
+                                       const std::string& ownership) override {
     RawRequest raw = request("PUT", bucket, "", {{"ownershipControls", ""}});
-    set_body(raw, fmt::format("<OwnershipControls xmlns=\"{}\"><Rule><ObjectOwnership>{}</ObjectOwnership></Rule>"
-                              "</OwnershipControls>",
-                              kS3Ns, xml_escape(ownership)));
+    set_body(
+        raw,
+        fmt::format(
+            "<OwnershipControls xmlns=\"{}\"><Rule><ObjectOwnership>{}</ObjectOwnership></Rule>"
+            "</OwnershipControls>",
+            kS3Ns, xml_escape(ownership)));
     return simple("PutBucketOwnershipControls", raw);
   }
 
-  Status put_account_public_access_block(const std::string& account_id, const PublicAccessBlock& b) override {
+  Status put_account_public_access_block(const std::string& account_id,
+                                         const PublicAccessBlock& b) override {
     return c_.run(spec::kS3Control, "PutPublicAccessBlock", [&]() -> Status {
       RawRequest raw;
       raw.method = "PUT";
