@@ -148,10 +148,45 @@ class AwsS3 final : public S3 {
     return resp;
   }
 
+  // The root element each XML answer must have: an answer of another shape (a proxy's page, an
+  // emulator that does not implement the call) is an error, never a silent default.
+  static std::string_view expected_root(std::string_view op) {
+    static constexpr std::pair<std::string_view, std::string_view> kRoots[] = {
+        {"ListBuckets", "ListAllMyBucketsResult"},
+        // moto answers a never-versioned bucket with an empty <GetBucketVersioningResponse>.
+        {"GetBucketVersioning", "VersioningConfiguration|GetBucketVersioningResponse"},
+        {"CreateMultipartUpload", "InitiateMultipartUploadResult"},
+        {"ListObjectVersions", "ListVersionsResult"},
+        {"GetObjectLockConfiguration", "ObjectLockConfiguration"},
+        {"GetObjectRetention", "Retention"},
+        {"GetObjectLegalHold", "LegalHold"},
+        {"GetBucketPolicyStatus", "PolicyStatus"},
+        {"GetBucketAcl", "AccessControlPolicy"},
+        {"GetPublicAccessBlock", "PublicAccessBlockConfiguration"},
+        {"GetBucketOwnershipControls", "OwnershipControls"},
+    };
+    for (const auto& [o, r] : kRoots)
+      if (o == op) return r;
+    return {};
+  }
+
   Result<Doc> send_xml(std::string_view op, const RawRequest& raw) {
     FIREBREAK_TRY(HttpResponse resp, send(op, raw));
     auto doc = parse_xml(resp.body, c_.shared().limits);
     if (!doc) return fail(doc.error().wrap(fmt::format("s3 {}", op)));
+    const std::string_view name = (*doc)->document_element().name();
+    const std::string_view root = expected_root(op);
+    bool ok = root.empty();
+    for (std::size_t pos = 0; !ok && pos <= root.size();) {
+      const auto bar = root.find('|', pos);
+      ok = root.substr(pos, bar == std::string_view::npos ? std::string_view::npos : bar - pos) ==
+           name;
+      if (bar == std::string_view::npos) break;
+      pos = bar + 1;
+    }
+    if (!ok)
+      return fail(ErrorCode::kParse, fmt::format("s3 {}: unexpected answer <{}> (expected <{}>)",
+                                                 op, name.substr(0, 64), root));
     return doc;
   }
 
