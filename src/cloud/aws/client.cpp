@@ -514,8 +514,8 @@ Result<HttpResponse> Client::send(const ServiceSpec& s, std::string_view op, boo
     if (sink != nullptr && !resp) break;
     if (!is_retryable(err) || attempt >= sh.retry.max_attempts) break;
     if (sh.budget && !sh.budget->acquire(err)) {
-      log::warn("{} {}: retry budget exhausted; not retrying {}", s.signing_name, op,
-                err.context().aws_code);
+      log::warn("{} {}: retry budget exhausted; not retrying: {}", s.signing_name, op,
+                err.describe());
       break;
     }
     Duration delay;
