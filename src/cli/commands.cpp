@@ -6,6 +6,7 @@ namespace firebreak::cli {
 void add_all_commands(CLI::App& app, Context& ctx) {
   add_evidence_command(app, ctx);
   add_version_command(app, ctx);
+  add_whoami_command(app, ctx);
 }
 
 }  // namespace firebreak::cli
