@@ -2,6 +2,7 @@
 // and DynamoDB typed operations against moto_server.
 #include <fmt/format.h>
 
+#include "firebreak/core/log.h"
 #include "firebreak/core/redact.h"
 #include "moto_fixture.h"
 
@@ -487,4 +488,23 @@ TEST_F(ServicesMoto, dynamodb_put_and_get_item) {
   auto missing = db.get_item("nope", Json{{"pk", {{"S", "x"}}}});
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(ServicesMoto, test_secrets_never_reach_logs_or_errors) {
+  std::vector<std::string> texts;
+  // Failing calls of every protocol, with debug logging on (set by the fixture's environment).
+  if (auto r = session().iam().get_user("nobody"); !r) texts.push_back(r.error().describe());
+  if (auto r = session().ec2().describe_instances({{"i-0000000000000dead"}, {}}); !r)
+    texts.push_back(r.error().describe());
+  if (auto r = session().sqs().get_queue_url("nope"); !r) texts.push_back(r.error().describe());
+  if (auto r = session().s3().head_object("nope", "k"); !r) texts.push_back(r.error().describe());
+  ASSERT_EQ(texts.size(), 4u);
+  // A careless caller logging the secret itself: the registered secret is redacted centrally.
+  log::info("careless: secret={} again {}", firebreak::testing::kTestSecret,
+            firebreak::testing::kTestSecret);
+  const std::string log_text = firebreak::testing::captured_log();
+  EXPECT_NE(log_text.find("careless: secret="), std::string::npos);
+  EXPECT_EQ(log_text.find(firebreak::testing::kTestSecret), std::string::npos);
+  for (const auto& t : texts)
+    EXPECT_EQ(t.find(firebreak::testing::kTestSecret), std::string::npos) << t;
 }

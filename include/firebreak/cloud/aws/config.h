@@ -61,6 +61,9 @@ struct AwsOptions {
   // Cross-account: the role assumed in each target account, by name ("FirebreakResponder") or
   // ARN template with "{account}" ("arn:aws:iam::{account}:role/FirebreakResponder").
   std::string cross_account_role;
+  // The account the credentials belong to, when known: sessions for it then skip the
+  // GetCallerIdentity lookup.
+  std::string account_id;
   std::string external_id;
   int role_duration_seconds = 3600;
   std::optional<bool> s3_path_style;  // default: path style exactly when an endpoint is custom
