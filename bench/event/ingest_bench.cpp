@@ -118,16 +118,26 @@ void gzip_file(const fs::path& in, const fs::path& out) {
   gzclose(gz);
 }
 
+// The child reports its own peak (VmHWM): getrusage's ru_maxrss would carry the parent's peak
+// across fork + exec.
 long child_max_rss_kb(const char* self, const fs::path& file) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    execl(self, self, "--rss-read", file.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
+  const std::string cmd = std::string(self) + " --rss-read '" + file.string() + "'";
+  std::FILE* p = ::popen(cmd.c_str(), "r");
+  long kb = -1;
+  if (p) {
+    if (std::fscanf(p, "%ld", &kb) != 1) kb = -1;
+    ::pclose(p);
   }
-  int status = 0;
-  rusage ru{};
-  wait4(pid, &status, 0, &ru);
-  return ru.ru_maxrss;
+  return kb;
+}
+
+long own_peak_kb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmHWM:")) return std::stol(line.substr(6));
+  }
+  return -1;
 }
 
 struct Corpus {
@@ -171,6 +181,7 @@ int main(int argc, char** argv) {
       event::Reader reader;
       CountSink sink;
       reader.read_file(argv[++i], sink);
+      fmt::print("{}\n", own_peak_kb());
       return sink.events > 0 ? 0 : 1;
     } else {
       fmt::print(stderr, "usage: {} [--records N] [--repeat R] [--dir DIR]\n", argv[0]);
@@ -194,7 +205,8 @@ int main(int argc, char** argv) {
 
   // ---- JSON Lines (uncompressed) ----
   {
-    const auto text = simdjson::padded_string::load(c.jsonl.string());
+    simdjson::padded_string text;
+    if (simdjson::padded_string::load(c.jsonl.string()).get(text)) std::exit(4);
     const double bytes = static_cast<double>(c.json_bytes);
     std::uint64_t docs = 0;
     simdjson::dom::parser p;
@@ -202,7 +214,7 @@ int main(int argc, char** argv) {
         [&] {
           docs = 0;
           simdjson::dom::document_stream stream;
-          if (p.parse_many(text.value(), 1u << 20).get(stream)) std::exit(4);
+          if (p.parse_many(text, 1u << 20).get(stream)) std::exit(4);
           for (auto doc : stream) docs += doc.error() ? 0 : 1;
         },
         repeat);
@@ -217,7 +229,16 @@ int main(int argc, char** argv) {
           r.read_file(c.jsonl, s1);
         },
         repeat);
-    line("firebreak ingest, 1 thread (from page cache)", bytes, ingest, base);
+    line("firebreak ingest, 1 thread (file, from page cache)", bytes, ingest, base);
+    CountSink s0;
+    const double mem = seconds_of(
+        [&] {
+          s0 = CountSink();
+          event::Reader r;
+          r.read_buffer(std::string_view(text.data(), text.size()), "x.jsonl", s0);
+        },
+        repeat);
+    line("firebreak ingest, 1 thread (from memory)", bytes, mem, base);
     CountSink s2(true);
     const double touched = seconds_of(
         [&] {

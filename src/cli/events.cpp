@@ -44,7 +44,7 @@ int ErrorReporter::finish(const event::ReadSummary& s, std::string_view command)
              "firebreak {}: read {} events from {} files; skipped {} bad records, {} files "
              "could not be read\n",
              command, s.events, s.files - s.failed_files, s.skipped, s.failed_files);
-  if (s.events == 0 && s.failed_files > 0 && s.failed_files == s.files) return kExitFailure;
+  if (s.events == 0 && s.failed_files > 0) return kExitFailure;  // nothing could be read
   return kExitPartial;
 }
 

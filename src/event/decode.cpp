@@ -73,27 +73,113 @@ Status expect_time(Value root, std::string_view key, const RecordRef& ref, bool 
 
 }  // namespace
 
-RecordShape classify(Value root) noexcept {
-  if (root.kind() != Value::Kind::kObject) return RecordShape::kUnknown;
-  if (auto inner = root.member("CloudTrailEvent"); inner && inner->is_string()) {
+TopLevel scan_top(Value root) noexcept {
+  static constexpr std::string_view kNames[TopLevel::kCount] = {
+      "eventVersion", "eventSource",        "eventName",    "eventTime",       "eventID",
+      "awsRegion",    "recipientAccountId", "errorCode",    "sourceIPAddress", "userAgent",
+      "userIdentity", "detail-type",        "detail",       "CloudTrailEvent", "SchemaVersion",
+      "ProductArn",   "digestStartTime",    "digestEndTime"};
+  TopLevel top;
+  if (root.kind() != Value::Kind::kObject) return top;
+  top.object = true;
+  root.for_each_member([&](std::string_view key, Value v) {
+    for (int i = 0; i < TopLevel::kCount; ++i) {
+      if (kNames[i].size() == key.size() && kNames[i] == key) {
+        if (!top.at[i]) top.at[i] = v;
+        return;
+      }
+    }
+  });
+  return top;
+}
+
+RecordShape classify(Value root) noexcept { return classify(root, scan_top(root)); }
+
+RecordShape classify(Value root, const TopLevel& top) noexcept {
+  using T = TopLevel;
+  if (!top.object) return RecordShape::kUnknown;
+  if (top.at[T::kCloudTrailEvent] && top.at[T::kCloudTrailEvent]->is_string()) {
     return RecordShape::kLookupWrapper;
   }
-  if (root.member("detail-type") && root.member("detail")) return RecordShape::kEventBridge;
-  if (root.member("eventVersion") && (root.member("eventSource") || root.member("eventName"))) {
+  if (top.at[T::kDetailType] && top.at[T::kDetail]) return RecordShape::kEventBridge;
+  if (top.at[T::kEventVersion] && (top.at[T::kEventSource] || top.at[T::kEventName])) {
     return RecordShape::kCloudTrail;
   }
-  if (root.member("SchemaVersion") && root.member("ProductArn")) return RecordShape::kSecurityHub;
+  if (top.at[T::kSchemaVersion] && top.at[T::kProductArn]) return RecordShape::kSecurityHub;
   if (member_any_case(root, "type") && member_any_case(root, "resource") &&
       member_any_case(root, "id")) {
     return RecordShape::kGuardDuty;
   }
-  if (root.member("digestStartTime") && root.member("digestEndTime")) {
+  if (top.at[T::kDigestStartTime] && top.at[T::kDigestEndTime]) {
     return RecordShape::kCloudTrailDigest;
   }
   return RecordShape::kUnknown;
 }
 
+namespace {
+
+// CloudTrail from the scanned top level: type checks and fields without further lookups.
+Status cloudtrail_fields(const TopLevel& top, const RecordRef& ref, Event::Fields& f) {
+  using T = TopLevel;
+  using K = Value::Kind;
+  static constexpr std::pair<T::Key, std::string_view> kStrings[] = {
+      {T::kEventVersion, "eventVersion"},
+      {T::kEventSource, "eventSource"},
+      {T::kEventName, "eventName"},
+      {T::kEventTime, "eventTime"},
+      {T::kEventId, "eventID"},
+      {T::kAwsRegion, "awsRegion"},
+      {T::kRecipientAccountId, "recipientAccountId"},
+      {T::kErrorCode, "errorCode"},
+      {T::kSourceIpAddress, "sourceIPAddress"},
+      {T::kUserAgent, "userAgent"}};
+  auto bad = [&](std::string_view key, K got, K want) {
+    return fail(ErrorCode::kParse,
+                fmt::format("field '{}' is {}, expected {}", key, kind_name(got), kind_name(want)),
+                ErrorContext{.where = ref.describe()});
+  };
+  for (const auto& [k, name] : kStrings) {
+    const auto& v = top.at[k];
+    if (v && !v->is_null() && !v->is_string()) return bad(name, v->kind(), K::kString);
+  }
+  if (const auto& ui = top.at[T::kUserIdentity]; ui && !ui->is_null() && ui->kind() != K::kObject) {
+    return bad("userIdentity", ui->kind(), K::kObject);
+  }
+  auto str = [&](T::Key k) {
+    const auto& v = top.at[k];
+    return v ? v->string().value_or(std::string_view{}) : std::string_view{};
+  };
+  if (const auto t = str(T::kEventTime); !t.empty()) {
+    auto parsed = parse_iso8601(t);
+    if (!parsed) {
+      return fail(ErrorCode::kParse,
+                  fmt::format("field 'eventTime' is not an ISO 8601 time: '{}'", t.substr(0, 64)),
+                  ErrorContext{.where = ref.describe()});
+    }
+    f.time = *parsed;
+  }
+  f.account = str(T::kRecipientAccountId);
+  if (f.account.empty() && top.at[T::kUserIdentity]) {
+    f.account = string_at(*top.at[T::kUserIdentity], "accountId");
+  }
+  f.region = str(T::kAwsRegion);
+  f.id = str(T::kEventId);
+  f.service = str(T::kEventSource);
+  f.name = str(T::kEventName);
+  return {};
+}
+
+Result<Event> decode_with(Value root, const TopLevel* top, SourceKind kind, RecordRef ref);
+
+}  // namespace
+
 Result<Event> decode_record(Value root, SourceKind kind, RecordRef ref) {
+  return decode_with(root, nullptr, kind, std::move(ref));
+}
+
+namespace {
+
+Result<Event> decode_with(Value root, const TopLevel* top_in, SourceKind kind, RecordRef ref) {
   if (root.kind() != Value::Kind::kObject) {
     return fail(ErrorCode::kParse, "record is not a JSON object",
                 ErrorContext{.where = ref.describe()});
@@ -102,23 +188,11 @@ Result<Event> decode_record(Value root, SourceKind kind, RecordRef ref) {
   f.source = kind;
   switch (kind) {
     case SourceKind::kCloudTrail: {
-      using K = Value::Kind;
-      for (std::string_view key :
-           {"eventVersion", "eventSource", "eventName", "eventTime", "eventID", "awsRegion",
-            "recipientAccountId", "errorCode", "sourceIPAddress", "userAgent"}) {
-        FIREBREAK_TRY_STATUS(expect_kind(root, key, K::kString, ref));
+      if (top_in) {
+        FIREBREAK_TRY_STATUS(cloudtrail_fields(*top_in, ref, f));
+      } else {
+        FIREBREAK_TRY_STATUS(cloudtrail_fields(scan_top(root), ref, f));
       }
-      FIREBREAK_TRY_STATUS(expect_kind(root, "userIdentity", K::kObject, ref));
-      FIREBREAK_TRY_STATUS(expect_time(root, "eventTime", ref));
-      f.time = time_at(root, "eventTime");
-      f.account = string_at(root, "recipientAccountId");
-      if (f.account.empty()) {
-        if (auto ui = root.member("userIdentity")) f.account = string_at(*ui, "accountId");
-      }
-      f.region = string_at(root, "awsRegion");
-      f.id = string_at(root, "eventID");
-      f.service = string_at(root, "eventSource");
-      f.name = string_at(root, "eventName");
       break;
     }
     case SourceKind::kGuardDuty: {
@@ -175,13 +249,18 @@ Result<Event> decode_record(Value root, SourceKind kind, RecordRef ref) {
   return Event(root, f, std::move(ref));
 }
 
-Status decode_records_impl(Value root, std::optional<SourceKind> kind, const RecordRef& ref,
-                           void* ctx, void (*cb)(void*, const Event&)) {
-  const RecordShape shape = classify(root);
+}  // namespace
+
+Status decode_records_impl(Value root, const TopLevel* top_in, std::optional<SourceKind> kind,
+                           const RecordRef& ref, void* ctx, void (*cb)(void*, const Event&)) {
+  TopLevel scanned;
+  if (!top_in) scanned = scan_top(root);
+  const TopLevel& top = top_in ? *top_in : scanned;
+  const RecordShape shape = classify(root, top);
   if (shape == RecordShape::kCloudTrailDigest && !kind) return {};
   if (shape == RecordShape::kEventBridge) {
-    const auto detail_type = string_at(root, "detail-type");
-    const auto detail = root.member("detail");
+    const auto detail_type = top.at[TopLevel::kDetailType]->string().value_or(std::string_view{});
+    const auto detail = top.at[TopLevel::kDetail];
     if (!detail || detail->kind() != Value::Kind::kObject) {
       return fail(ErrorCode::kParse, "EventBridge envelope has no object 'detail'",
                   ErrorContext{.where = ref.describe()});
@@ -237,7 +316,7 @@ Status decode_records_impl(Value root, std::optional<SourceKind> kind, const Rec
                     ErrorContext{.where = ref.describe()});
     }
   }
-  FIREBREAK_TRY(Event e, decode_record(root, k, ref));
+  FIREBREAK_TRY(Event e, decode_with(root, &top, k, ref));
   cb(ctx, e);
   return {};
 }

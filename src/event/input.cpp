@@ -181,14 +181,18 @@ Window::Window(ByteStream& src, std::size_t chunk)
 
 bool Window::fill() {
   if (eof_) return false;
-  if (begin_ > 0 && (begin_ >= cap_ / 2 || cap_ - end_ < chunk_)) {
+  if (begin_ > 0 && (begin_ >= cap_ / 2 || cap_ - end_ < chunk_ / 2)) {
     std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
     end_ -= begin_;
     dropped_ += begin_;
     begin_ = 0;
   }
-  if (cap_ - end_ < chunk_) {
-    std::size_t cap = std::max(cap_ * 2, end_ + chunk_);
+  // Reads start small and grow to `chunk_`, so small files (most delivery files, findings) do not
+  // pay for a large buffer.
+  const std::size_t want = std::min(chunk_, std::max<std::size_t>(next_read_, 4096));
+  next_read_ = std::min(chunk_, want * 2);
+  if (cap_ - end_ < want) {
+    std::size_t cap = std::max(cap_ * 2, end_ + want);
     std::unique_ptr<char[]> grown(new char[cap + simdjson::SIMDJSON_PADDING]);
     if (end_) std::memcpy(grown.get(), buf_.get(), end_);
     buf_ = std::move(grown);

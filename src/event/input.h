@@ -102,6 +102,7 @@ class Window {
  private:
   ByteStream& src_;
   std::size_t chunk_;
+  std::size_t next_read_ = 64u << 10;
   std::unique_ptr<char[]> buf_;
   std::size_t cap_ = 0, begin_ = 0, end_ = 0;
   std::uint64_t dropped_ = 0;

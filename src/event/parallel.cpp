@@ -27,6 +27,7 @@ struct ChunkUnit {
   std::shared_ptr<const detail::Sniff> sniff;
   std::unique_ptr<char[]> bytes;  // with simdjson padding
   std::size_t size = 0;
+  std::size_t capacity = 0;
   std::uint64_t first_line = 0;
 };
 struct ErrorUnit {
@@ -48,6 +49,29 @@ class WorkQueue {
     items_.push_back(std::move(u));
     ready_.notify_one();
   }
+  // Chunk buffers are recycled: fresh multi-megabyte allocations would be mapped and faulted in
+  // for every chunk.
+  std::unique_ptr<char[]> take_buffer(std::size_t size, std::size_t& capacity) {
+    {
+      std::lock_guard lock(mu_);
+      while (!pool_.empty()) {
+        auto [buf, cap] = std::move(pool_.back());
+        pool_.pop_back();
+        if (cap >= size) {
+          capacity = cap;
+          return std::move(buf);
+        }
+      }
+    }
+    capacity = std::max(size, max_chunk_bytes_);
+    return std::unique_ptr<char[]>(new char[capacity]);
+  }
+  void give_buffer(std::unique_ptr<char[]> buf, std::size_t capacity) {
+    std::lock_guard lock(mu_);
+    if (pool_.size() < max_chunks_ + 2) pool_.emplace_back(std::move(buf), capacity);
+  }
+  void set_chunk_bytes(std::size_t n) { max_chunk_bytes_ = n; }
+
   void close() {
     std::lock_guard lock(mu_);
     closed_ = true;
@@ -72,6 +96,8 @@ class WorkQueue {
   std::deque<Unit> items_;
   std::size_t chunks_ = 0, max_chunks_;
   bool closed_ = false;
+  std::vector<std::pair<std::unique_ptr<char[]>, std::size_t>> pool_;
+  std::size_t max_chunk_bytes_ = 0;
 };
 
 bool worth_splitting(const std::filesystem::path& p, const ParallelOptions& parallel) {
@@ -104,12 +130,16 @@ bool produce_chunks(const std::filesystem::path& path, detail::ReaderCore& core,
     ChunkUnit c;
     c.file = file;
     c.sniff = shared_sniff;
-    c.bytes.reset(new char[bytes.size() + simdjson::SIMDJSON_PADDING]);
+    c.bytes = queue.take_buffer(bytes.size() + simdjson::SIMDJSON_PADDING, c.capacity);
     std::memcpy(c.bytes.get(), bytes.data(), bytes.size());
     std::memset(c.bytes.get() + bytes.size(), 0, simdjson::SIMDJSON_PADDING);
     c.size = bytes.size();
     c.first_line = line_no;
-    line_no += static_cast<std::uint64_t>(std::count(bytes.begin(), bytes.end(), '\n'));
+    for (const char* p = bytes.data();
+         (p = static_cast<const char*>(std::memchr(p, '\n', bytes.data() + bytes.size() - p)));
+         ++p) {
+      ++line_no;
+    }
     queue.push(std::move(c));
   };
   for (;;) {
@@ -166,6 +196,8 @@ ParallelReadResult read_parallel(const std::vector<std::filesystem::path>& paths
   for (std::size_t w = 0; w < n; ++w) result.sinks.push_back(make_sink(w));
 
   WorkQueue queue(2 * n);
+  queue.set_chunk_bytes(parallel.chunk_bytes + (parallel.chunk_bytes / 4) +
+                        simdjson::SIMDJSON_PADDING);
   std::vector<ReadSummary> summaries(n);
   auto work = [&](std::size_t w) {
     detail::ReaderCore core(options);
@@ -178,6 +210,7 @@ ParallelReadResult read_parallel(const std::vector<std::filesystem::path>& paths
       } else if (auto* c = std::get_if<ChunkUnit>(&*unit)) {
         core.read_line_chunk(std::string_view(c->bytes.get(), c->size), c->first_line, *c->sniff,
                              c->file, sink, s);
+        queue.give_buffer(std::move(c->bytes), c->capacity);
       } else {
         auto& e = std::get<ErrorUnit>(*unit);
         if (e.failed_file)

@@ -456,7 +456,9 @@ void ReaderCore::emit_root(dom::element root, const RecordRef& ref, bool line_fo
     return;
   }
   dom::object obj;
-  if (root.get_object().get(obj) == simdjson::SUCCESS) {
+  // Containers have one or two members (the array, maybe NextToken); records have many, so they
+  // skip the four lookups.
+  if (root.get_object().get(obj) == simdjson::SUCCESS && obj.size() <= 3) {
     for (std::string_view key : {"Records", "Events", "Findings", "findings"}) {
       dom::element inner;
       if (obj.at_key(key).get(inner) != simdjson::SUCCESS) continue;
@@ -485,9 +487,11 @@ void ReaderCore::emit_root(dom::element root, const RecordRef& ref, bool line_fo
 void ReaderCore::emit_record(dom::element record, const RecordRef& ref, bool lookup,
                              EventSink& sink, ReadSummary& s) {
   // `aws cloudtrail lookup-events` wraps each record as a JSON string in CloudTrailEvent.
+  TopLevel top = scan_top(from_dom(record));
   std::string_view inner_text;
-  const bool wrapper = record.type() == dom::element_type::OBJECT &&
-                       record["CloudTrailEvent"].get_string().get(inner_text) == simdjson::SUCCESS;
+  const bool wrapper = top.at[TopLevel::kCloudTrailEvent] &&
+                       top.at[TopLevel::kCloudTrailEvent]->string().has_value();
+  if (wrapper) inner_text = *top.at[TopLevel::kCloudTrailEvent]->string();
   if (lookup || options_.format == InputFormat::kLookupEvents || wrapper) {
     if (!wrapper) {
       skip(Error(ErrorCode::kParse, "lookup-events entry has no string 'CloudTrailEvent'",
@@ -512,16 +516,17 @@ void ReaderCore::emit_record(dom::element record, const RecordRef& ref, bool loo
       return;
     }
     record = inner;
+    top = scan_top(from_dom(record));
   }
   std::optional<SourceKind> kind = kind_for(options_.format);
   if (options_.format == InputFormat::kEventBridge &&
-      classify(from_dom(record)) != RecordShape::kEventBridge) {
+      classify(from_dom(record), top) != RecordShape::kEventBridge) {
     skip(Error(ErrorCode::kParse, "record is not an EventBridge envelope",
                ErrorContext{.where = ref.describe()}),
          sink, s);
     return;
   }
-  auto status = decode_records(from_dom(record), kind, ref, [&](const Event& e) {
+  auto status = decode_records(from_dom(record), top, kind, ref, [&](const Event& e) {
     ++s.events;
     sink.on_event(e);
   });
