@@ -64,8 +64,9 @@ class Parser {
         tokens_.push_back({Token::Kind::kRParen, text_.substr(i, 1), i});
         ++i;
       } else if (c == '|') {
+        // The obsolete aggregation syntax follows: nothing after the pipe is Sigma.
         tokens_.push_back({Token::Kind::kPipe, text_.substr(i, 1), i});
-        ++i;
+        break;
       } else if (ident_char(c)) {
         const std::size_t start = i;
         while (i < text_.size() && ident_char(text_[i])) ++i;

@@ -290,10 +290,9 @@ std::vector<std::string> apply_transform(Transform t, const std::string& value) 
     case Transform::kUtf16Be: return {utf16(value, true, false)};
     case Transform::kUtf16Bom: return {utf16(value, false, true)};
     case Transform::kBase64: {
-      // Without padding: the value may be followed by more encoded data.
-      std::string b = base64_encode(value);
-      while (!b.empty() && b.back() == '=') b.pop_back();
-      return {b};
+      // As pySigma: the standard encoding, padding included (use base64offset to find a value
+      // inside a longer encoded string).
+      return {base64_encode(value)};
     }
     case Transform::kBase64Offset: {
       // pySigma's algorithm: encode the value at byte offsets 0, 1 and 2 and keep the part of
