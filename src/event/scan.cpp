@@ -208,6 +208,7 @@ class Splitter {
       const std::size_t end = s.scan(v.data(), pos, v.size());
       if (end != ValueScanner::npos) {
         out.depth = s.max_depth();
+        if (!out.dropped && end > limits_.max_record_bytes) out.dropped = true;
         if (out.dropped) {
           w_.consume(end);
         } else {
@@ -234,7 +235,7 @@ class Splitter {
 
   Status skip_value(char first) {
     FIREBREAK_TRY(Scanned s, scan_value(first, false, "a member's value"));
-    (void)s;
+    if (!s.dropped) w_.consume(s.length);
     return {};
   }
 
