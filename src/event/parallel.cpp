@@ -195,7 +195,7 @@ ParallelReadResult read_parallel(const std::vector<std::filesystem::path>& paths
   detail::ReaderCore core(options);
   std::vector<std::filesystem::path> big;
   for (const auto& p : paths) {
-    auto expanded = expand_paths({p});
+    auto expanded = detail::expand_inputs(p);
     if (!expanded) {
       queue.push(ErrorUnit{expanded.error(), true});
       continue;

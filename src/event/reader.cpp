@@ -83,6 +83,18 @@ std::string json_error(simdjson::error_code err) {
 
 }  // namespace
 
+Result<std::vector<std::filesystem::path>> expand_inputs(const std::filesystem::path& input) {
+  FIREBREAK_TRY(auto files, expand_paths({input}));
+  std::error_code ec;
+  if (std::filesystem::is_directory(input, ec)) {
+    std::erase_if(files, [](const std::filesystem::path& f) {
+      const auto name = f.filename().string();
+      return name.starts_with("README") || f.extension() == ".md";
+    });
+  }
+  return files;
+}
+
 ReaderCore::ReaderCore(const ReadOptions& options) : options_(options) {
   // Depth: a record may nest max_depth deep; a container document adds two levels around it.
   // An allocation failure here surfaces as an error from the first parse.
@@ -555,7 +567,7 @@ ReadSummary Reader::read_file(const std::filesystem::path& path, EventSink& sink
 ReadSummary Reader::read_paths(const std::vector<std::filesystem::path>& paths, EventSink& sink) {
   ReadSummary total;
   for (const auto& p : paths) {
-    auto files = expand_paths({p});
+    auto files = detail::expand_inputs(p);
     if (!files) {
       ++total.failed_files;
       sink.on_error(files.error());

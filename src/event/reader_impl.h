@@ -27,6 +27,11 @@ struct Sniff {
   std::uint64_t header_lines = 0;          // lines consumed by sniff (a flow-log header)
 };
 
+// Expands inputs like core's expand_paths, then drops documentation met inside directories
+// (*.md, README*): a named file is always read.
+[[nodiscard]] Result<std::vector<std::filesystem::path>> expand_inputs(
+    const std::filesystem::path& input);
+
 class ReaderCore {
  public:
   explicit ReaderCore(const ReadOptions& options);
