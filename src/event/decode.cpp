@@ -36,10 +36,48 @@ TimePoint time_at(Value v, std::string_view key, bool any_case = false) {
   return parse_iso8601(s).value_or(TimePoint{});
 }
 
+std::string_view kind_name(Value::Kind k) {
+  switch (k) {
+    case Value::Kind::kNull: return "null";
+    case Value::Kind::kBool: return "a boolean";
+    case Value::Kind::kInt64:
+    case Value::Kind::kUint64:
+    case Value::Kind::kDouble: return "a number";
+    case Value::Kind::kString: return "a string";
+    case Value::Kind::kArray: return "an array";
+    case Value::Kind::kObject: return "an object";
+  }
+  return "a value";
+}
+
+// A field the event model relies on must have the documented type when present (null counts as
+// absent): a record that says eventName: 42 is corrupt, and is reported rather than half-read.
+Status expect_kind(Value root, std::string_view key, Value::Kind want, const RecordRef& ref,
+                   bool any_case = false) {
+  auto m = any_case ? member_any_case(root, key) : root.member(key);
+  if (!m || m->is_null()) return {};
+  const Value::Kind k = m->kind();
+  if (k == want) return {};
+  return fail(ErrorCode::kParse,
+              fmt::format("field '{}' is {}, expected {}", key, kind_name(k), kind_name(want)),
+              ErrorContext{.where = ref.describe()});
+}
+
+Status expect_time(Value root, std::string_view key, const RecordRef& ref, bool any_case = false) {
+  const auto s = string_at(root, key, any_case);
+  if (s.empty() || parse_iso8601(s)) return {};
+  return fail(ErrorCode::kParse,
+              fmt::format("field '{}' is not an ISO 8601 time: '{}'", key, s.substr(0, 64)),
+              ErrorContext{.where = ref.describe()});
+}
+
 }  // namespace
 
 RecordShape classify(Value root) noexcept {
   if (root.kind() != Value::Kind::kObject) return RecordShape::kUnknown;
+  if (auto inner = root.member("CloudTrailEvent"); inner && inner->is_string()) {
+    return RecordShape::kLookupWrapper;
+  }
   if (root.member("detail-type") && root.member("detail")) return RecordShape::kEventBridge;
   if (root.member("eventVersion") && (root.member("eventSource") || root.member("eventName"))) {
     return RecordShape::kCloudTrail;
@@ -48,6 +86,9 @@ RecordShape classify(Value root) noexcept {
   if (member_any_case(root, "type") && member_any_case(root, "resource") &&
       member_any_case(root, "id")) {
     return RecordShape::kGuardDuty;
+  }
+  if (root.member("digestStartTime") && root.member("digestEndTime")) {
+    return RecordShape::kCloudTrailDigest;
   }
   return RecordShape::kUnknown;
 }
@@ -61,6 +102,14 @@ Result<Event> decode_record(Value root, SourceKind kind, RecordRef ref) {
   f.source = kind;
   switch (kind) {
     case SourceKind::kCloudTrail: {
+      using K = Value::Kind;
+      for (std::string_view key :
+           {"eventVersion", "eventSource", "eventName", "eventTime", "eventID", "awsRegion",
+            "recipientAccountId", "errorCode", "sourceIPAddress", "userAgent"}) {
+        FIREBREAK_TRY_STATUS(expect_kind(root, key, K::kString, ref));
+      }
+      FIREBREAK_TRY_STATUS(expect_kind(root, "userIdentity", K::kObject, ref));
+      FIREBREAK_TRY_STATUS(expect_time(root, "eventTime", ref));
       f.time = time_at(root, "eventTime");
       f.account = string_at(root, "recipientAccountId");
       if (f.account.empty()) {
@@ -73,6 +122,12 @@ Result<Event> decode_record(Value root, SourceKind kind, RecordRef ref) {
       break;
     }
     case SourceKind::kGuardDuty: {
+      using K = Value::Kind;
+      for (std::string_view key : {"id", "type", "accountId", "region", "updatedAt"}) {
+        FIREBREAK_TRY_STATUS(expect_kind(root, key, K::kString, ref, true));
+      }
+      FIREBREAK_TRY_STATUS(expect_kind(root, "resource", K::kObject, ref, true));
+      FIREBREAK_TRY_STATUS(expect_kind(root, "service", K::kObject, ref, true));
       if (auto service = member_any_case(root, "service")) {
         f.time = time_at(*service, "eventLastSeen", true);
       }
@@ -86,6 +141,12 @@ Result<Event> decode_record(Value root, SourceKind kind, RecordRef ref) {
       break;
     }
     case SourceKind::kSecurityHub: {
+      using K = Value::Kind;
+      for (std::string_view key : {"Id", "AwsAccountId", "Region", "UpdatedAt", "CreatedAt"}) {
+        FIREBREAK_TRY_STATUS(expect_kind(root, key, K::kString, ref));
+      }
+      FIREBREAK_TRY_STATUS(expect_kind(root, "Types", K::kArray, ref));
+      FIREBREAK_TRY_STATUS(expect_kind(root, "Resources", K::kArray, ref));
       f.time = time_at(root, "LastObservedAt");
       if (f.time == TimePoint{}) f.time = time_at(root, "UpdatedAt");
       if (f.time == TimePoint{}) f.time = time_at(root, "CreatedAt");
@@ -117,6 +178,7 @@ Result<Event> decode_record(Value root, SourceKind kind, RecordRef ref) {
 Status decode_records_impl(Value root, std::optional<SourceKind> kind, const RecordRef& ref,
                            void* ctx, void (*cb)(void*, const Event&)) {
   const RecordShape shape = classify(root);
+  if (shape == RecordShape::kCloudTrailDigest && !kind) return {};
   if (shape == RecordShape::kEventBridge) {
     const auto detail_type = string_at(root, "detail-type");
     const auto detail = root.member("detail");

@@ -9,6 +9,9 @@
 //    *" -> every element of detail.findings as ASFF.
 //  - ASFF: has "SchemaVersion" and "ProductArn".
 //  - GuardDuty: has "Type"/"type" and "Resource"/"resource" (and an "Id"/"id").
+//  - CloudTrail digest: has "digestStartTime" and "digestEndTime"; yields no event and no error,
+//    so a directory copied from a trail's bucket reads cleanly.
+//  - lookup-events entry: has a string "CloudTrailEvent" (the reader parses it and decodes that).
 //  - Flow-log records are built by the flow-log reader with kind kVpcFlow.
 
 #include <optional>
@@ -24,6 +27,8 @@ enum class RecordShape : std::uint8_t {
   kSecurityHub,
   kVpcFlow,
   kEventBridge,
+  kCloudTrailDigest,  // a CloudTrail digest file: integrity data, no events (read as none)
+  kLookupWrapper,     // a lookup-events entry: the record is the JSON string in CloudTrailEvent
 };
 
 [[nodiscard]] RecordShape classify(Value root) noexcept;

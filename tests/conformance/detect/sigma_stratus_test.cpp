@@ -1,9 +1,9 @@
 // The 57 SigmaHQ CloudTrail rules over the 35 Stratus Red Team detonation logs, compared with a
 // golden list of (file, record, rule) hits derived independently: by reading each rule and
-// re-expressing it as a Python predicate (tests/conformance/derive_sigma_golden.py), not by
+// re-expressing it as a Python predicate (tests/conformance/detect/derive_sigma_golden.py), not by
 // recording firebreak's output. Regenerate the golden file with:
-//   python3 tests/conformance/derive_sigma_golden.py ../shared/testdata >
-//     tests/conformance/sigma_stratus_golden.tsv
+//   python3 tests/conformance/detect/derive_sigma_golden.py ../shared/testdata >
+//     tests/conformance/detect/sigma_stratus_golden.tsv
 //
 // Disagreements that cannot be resolved are listed in kKnownDisagreements with the reason; there
 // are none at present.
@@ -118,7 +118,7 @@ TEST(SigmaConformance, stratus_hits_match_the_independently_derived_golden_list)
   EXPECT_TRUE(c.errors.empty()) << c.errors.front();
 
   std::set<Hit> golden;
-  std::ifstream in(testing::source_dir() / "tests/conformance/sigma_stratus_golden.tsv");
+  std::ifstream in(testing::source_dir() / "tests/conformance/detect/sigma_stratus_golden.tsv");
   ASSERT_TRUE(in) << "golden file missing";
   std::string line;
   while (std::getline(in, line)) {
