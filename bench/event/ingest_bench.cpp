@@ -194,7 +194,7 @@ int main(int argc, char** argv) {
 
   // ---- JSON Lines (uncompressed) ----
   {
-    const auto text = simdjson::padded_string::load(c.jsonl.string());
+    auto text = simdjson::padded_string::load(c.jsonl.string());
     const double bytes = static_cast<double>(c.json_bytes);
     std::uint64_t docs = 0;
     simdjson::dom::parser p;
