@@ -223,6 +223,7 @@ struct Correlator::Impl {
       f.group = key.group_values;
       f.count = count;
       f.window_start = time_of(window_start);
+      assign_id(f);
       out.push_back(std::move(f));
       ++stats.findings;
     }

@@ -28,6 +28,7 @@ void findings_for(const Engine& engine, const event::Event& e,
     f.source = e.source();
     f.event_name = std::string(e.name());
     f.entities = entities;
+    assign_id(f);
     out.push_back(std::move(f));
   }
 }

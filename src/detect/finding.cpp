@@ -7,8 +7,9 @@
 #include <map>
 #include <set>
 
+#include "firebreak/core/hash.h"
 #include "firebreak/core/json.h"
-#include "modifiers.h"
+#include "firebreak/event/entities.h"
 
 namespace firebreak::detect {
 
@@ -21,125 +22,29 @@ EventRef EventRef::of(const event::Event& e) {
   return r;
 }
 
-namespace {
-
-class EntityCollector {
- public:
-  explicit EntityCollector(const event::Event& e) : e_(e) {}
-
-  void add(std::string_view type, std::string_view value) {
-    if (value.empty() || value.size() > 2048) return;
-    Entity en{std::string(type), std::string(value)};
-    if (std::find(out_.begin(), out_.end(), en) == out_.end()) out_.push_back(std::move(en));
-  }
-  // Every string value at `path` (arrays fan out).
-  void path(std::string_view type, std::string_view dotted) {
-    const event::FieldPath p(dotted);
-    e_.visit(p, [&](event::Value v) {
-      if (auto s = v.string()) {
-        add(type, *s);
-      } else if (v.kind() == event::Value::Kind::kArray) {
-        v.for_each_element([&](event::Value x) {
-          if (auto xs = x.string()) add(type, *xs);
-        });
-      }
-    });
-  }
-  void ip(std::string_view dotted) {
-    const event::FieldPath p(dotted);
-    e_.visit(p, [&](event::Value v) {
-      if (auto s = v.string()) {
-        std::array<std::uint8_t, 16> a;
-        bool v6 = false;
-        if (detail::parse_address(*s, a, v6)) add("ip", *s);
-      }
-    });
-  }
-  // An instance id out of an id or ARN ("arn:aws:ec2:r:a:instance/i-0abc").
-  void instance_from(std::string_view s) {
-    const auto pos = s.find("i-");
-    if (pos == std::string_view::npos) return;
-    if (pos != 0 && s[pos - 1] != '/') return;
-    add("instance", s.substr(pos));
-  }
-  std::vector<Entity> take() { return std::move(out_); }
-
- private:
-  const event::Event& e_;
-  std::vector<Entity> out_;
-};
-
-}  // namespace
-
 std::vector<Entity> extract_entities(const event::Event& e) {
-  EntityCollector c(e);
-  using event::SourceKind;
-  switch (e.source()) {
-    case SourceKind::kCloudTrail: {
-      c.path("principal", "userIdentity.arn");
-      c.path("access_key", "userIdentity.accessKeyId");
-      c.ip("sourceIPAddress");
-      c.path("user", "requestParameters.userName");
-      c.path("role", "requestParameters.roleName");
-      c.path("access_key", "requestParameters.accessKeyId");
-      c.path("access_key", "responseElements.accessKey.accessKeyId");
-      c.path("instance", "requestParameters.instanceId");
-      c.path("instance", "requestParameters.instanceIds");
-      c.path("instance", "requestParameters.instancesSet.items.instanceId");
-      c.path("instance", "responseElements.instancesSet.items.instanceId");
-      e.visit(event::FieldPath("requestParameters.resourcesSet.items.resourceId"),
-              [&](event::Value v) {
-                if (auto s = v.string(); s && s->starts_with("i-")) c.instance_from(*s);
-              });
-      e.visit(event::FieldPath("requestParameters.target"), [&](event::Value v) {
-        if (auto s = v.string()) c.instance_from(*s);
-      });
-      c.path("bucket", "requestParameters.bucketName");
-      c.path("snapshot", "requestParameters.snapshotId");
-      c.path("image", "requestParameters.imageId");
-      c.path("security_group", "requestParameters.groupId");
-      break;
+  // The event module's extraction (canonical ids, shared with incident grouping), named the way
+  // findings and incidents name entity types.
+  std::vector<Entity> out;
+  for (const auto& en : event::entities(e)) {
+    std::string_view type;
+    switch (en.kind) {
+      case event::EntityKind::kPrincipal: type = "principal"; break;
+      case event::EntityKind::kIamUser: type = "user"; break;
+      case event::EntityKind::kIamRole: type = "role"; break;
+      case event::EntityKind::kAccessKey: type = "access_key"; break;
+      case event::EntityKind::kIpAddress: type = "ip"; break;
+      case event::EntityKind::kInstance: type = "instance"; break;
+      case event::EntityKind::kNetworkInterface: type = "network_interface"; break;
+      case event::EntityKind::kSecurityGroup: type = "security_group"; break;
+      case event::EntityKind::kBucket: type = "bucket"; break;
+      case event::EntityKind::kSnapshot: type = "snapshot"; break;
+      case event::EntityKind::kVolume: type = "volume"; break;
     }
-    case SourceKind::kGuardDuty: {
-      c.path("instance", "resource.instanceDetails.instanceId");
-      c.path("access_key", "resource.accessKeyDetails.accessKeyId");
-      c.path("principal", "resource.accessKeyDetails.principalId");
-      c.path("user", "resource.accessKeyDetails.userName");
-      c.path("bucket", "resource.s3BucketDetails.name");
-      c.ip("service.action.awsApiCallAction.remoteIpDetails.ipAddressV4");
-      c.ip("service.action.networkConnectionAction.remoteIpDetails.ipAddressV4");
-      c.ip("service.action.portProbeAction.portProbeDetails.remoteIpDetails.ipAddressV4");
-      break;
-    }
-    case SourceKind::kSecurityHub: {
-      e.visit(event::FieldPath("Resources"), [&](event::Value list) {
-        list.for_each_element([&](event::Value r) {
-          const auto type = r.member("Type");
-          const auto id = r.member("Id");
-          if (!type || !id || !type->string() || !id->string()) return;
-          const std::string_view t = *type->string(), v = *id->string();
-          if (t == "AwsEc2Instance") {
-            c.instance_from(v);
-          } else if (t == "AwsS3Bucket") {
-            c.add("bucket", v.starts_with("arn:aws:s3:::") ? v.substr(13) : v);
-          } else if (t == "AwsIamAccessKey") {
-            c.add("access_key", v);
-          } else if (t == "AwsIamUser" || t == "AwsIamRole") {
-            c.add("principal", v);
-          }
-        });
-      });
-      break;
-    }
-    case SourceKind::kVpcFlow: {
-      c.ip("srcaddr");
-      c.ip("dstaddr");
-      c.path("instance", "instance-id");
-      break;
-    }
+    out.push_back({std::string(type), en.id});
   }
-  c.add("account", e.account());
-  return c.take();
+  if (!e.account().empty()) out.push_back({"account", std::string(e.account())});
+  return out;
 }
 
 void set_rule(Finding& f, const Rule& rule) {
@@ -150,10 +55,27 @@ void set_rule(Finding& f, const Rule& rule) {
   f.author = rule.author;
 }
 
+void assign_id(Finding& f) {
+  std::string key = f.rule_id.empty() ? f.rule_title : f.rule_id;
+  key += '\x1f';
+  if (!f.event.event_id.empty()) {
+    key += f.event.event_id;
+  } else {
+    key += f.event.file ? *f.event.file : std::string();
+    key += fmt::format("#{}", f.event.index);
+  }
+  if (!f.correlation_type.empty()) {
+    for (const auto& [k, v] : f.group) key += fmt::format("\x1f{}={}", k, v);
+    key += fmt::format("\x1f{}", to_unix_seconds(f.window_start));
+  }
+  f.id = sha256_hex(key).substr(0, 32);
+}
+
 std::string to_json(const Finding& f) {
   std::string out;
   JsonWriter w(out);
   w.begin_object();
+  w.field("id", f.id);
   w.key("rule").begin_object();
   w.field("id", f.rule_id).field("title", f.rule_title).field("level", to_string(f.level));
   w.key("tags").begin_array();

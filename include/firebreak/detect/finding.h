@@ -32,20 +32,23 @@ struct EventRef {
   [[nodiscard]] static EventRef of(const event::Event& e);
 };
 
-// An entity a finding involves. Types: "principal" (an ARN), "access_key", "account",
-// "instance", "bucket", "ip", "user", "role", "snapshot", "image", "security_group".
+// An entity a finding involves. Types (the names incident grouping uses): "principal" (the actor's
+// ARN as recorded), "user" / "role" (canonical IAM ARNs), "access_key", "ip", "instance",
+// "network_interface", "security_group", "bucket", "snapshot", "volume", "account".
 struct Entity {
   std::string type;
   std::string value;
   friend bool operator==(const Entity&, const Entity&) = default;
 };
 
-// Entities of an event (CloudTrail, GuardDuty, Security Hub, flow logs). Minimal extraction owned
-// by detect until the event module's entity extraction lands (event/entities.h); then this
-// forwards to it.
+// Entities of an event: event::entities() (canonical ids, see event/entities.h) under the type
+// names above, plus the event's account.
 [[nodiscard]] std::vector<Entity> extract_entities(const event::Event& e);
 
 struct Finding {
+  // Stable identity: the same detection of the same event (or, for correlations, of the same
+  // group and window) always has the same id (see assign_id).
+  std::string id;
   // Rule
   std::string rule_id;
   std::string rule_title;
@@ -68,6 +71,9 @@ struct Finding {
 
 // Fills the rule part of a finding.
 void set_rule(Finding& f, const Rule& rule);
+// Sets f.id: 32 hex digits of SHA-256 over the rule (id, else title), the event (eventID, else
+// file and record index) and, for correlations, the group values and window start.
+void assign_id(Finding& f);
 
 // One JSON object, no trailing newline.
 [[nodiscard]] std::string to_json(const Finding& f);

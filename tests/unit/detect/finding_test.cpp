@@ -16,7 +16,7 @@ namespace firebreak::detect {
 namespace {
 
 constexpr std::string_view kEvent =
-    R"({"eventVersion":"1.09","eventSource":"ec2.amazonaws.com","eventName":"CreateTags","eventID":"ev-1","eventTime":"2024-08-01T10:00:00Z","recipientAccountId":"123456789012","sourceIPAddress":"203.0.113.7","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/alice","accessKeyId":"AKIAEXAMPLE"},"requestParameters":{"resourcesSet":{"items":[{"resourceId":"i-0abc"}]},"bucketName":"data"}})";
+    R"({"eventVersion":"1.09","eventSource":"ec2.amazonaws.com","eventName":"CreateTags","eventID":"ev-1","eventTime":"2024-08-01T10:00:00Z","recipientAccountId":"123456789012","sourceIPAddress":"203.0.113.7","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/alice","accessKeyId":"AKIAABCDEFGHIJKLMNOP"},"requestParameters":{"resourcesSet":{"items":[{"resourceId":"i-0123456789abcdef0"}]},"bucketName":"data"}})";
 
 const std::string kRule =
     "title: Tagged\nid: 5d2e2f3c-1111-4111-8111-111111111111\nauthor: Jane Doe\nlevel: high\n"
@@ -30,9 +30,10 @@ TEST(Finding, entities_of_a_cloudtrail_event) {
     return std::find(en.begin(), en.end(), Entity{std::string(t), std::string(v)}) != en.end();
   };
   EXPECT_TRUE(has("principal", "arn:aws:iam::123456789012:user/alice"));
-  EXPECT_TRUE(has("access_key", "AKIAEXAMPLE"));
+  EXPECT_TRUE(has("access_key", "AKIAABCDEFGHIJKLMNOP"));
   EXPECT_TRUE(has("ip", "203.0.113.7"));
-  EXPECT_TRUE(has("instance", "i-0abc"));
+  EXPECT_TRUE(has("instance", "i-0123456789abcdef0"));
+  EXPECT_TRUE(has("user", "arn:aws:iam::123456789012:user/alice"));
   EXPECT_TRUE(has("bucket", "data"));
   EXPECT_TRUE(has("account", "123456789012"));
   // AWS-internal source addresses are not IPs
@@ -42,17 +43,17 @@ TEST(Finding, entities_of_a_cloudtrail_event) {
 
 TEST(Finding, entities_of_findings_and_flows) {
   auto gd = test::parse_event(
-      R"({"id":"g","type":"Backdoor:EC2/X","accountId":"1","resource":{"instanceDetails":{"instanceId":"i-9"},"accessKeyDetails":{"accessKeyId":"ASIA1","userName":"bob"}},"service":{"action":{"networkConnectionAction":{"remoteIpDetails":{"ipAddressV4":"198.51.100.1"}}}}})",
+      R"({"id":"g","type":"Backdoor:EC2/X","accountId":"1","resource":{"instanceDetails":{"instanceId":"i-0123456789abcdef9"},"accessKeyDetails":{"accessKeyId":"ASIAABCDEFGHIJKLMNOP","userName":"bob"}},"service":{"action":{"networkConnectionAction":{"remoteIpDetails":{"ipAddressV4":"198.51.100.1"}}}}})",
       event::SourceKind::kGuardDuty);
   auto en = extract_entities(gd.event());
-  EXPECT_NE(std::find(en.begin(), en.end(), Entity{"instance", "i-9"}), en.end());
-  EXPECT_NE(std::find(en.begin(), en.end(), Entity{"access_key", "ASIA1"}), en.end());
+  EXPECT_NE(std::find(en.begin(), en.end(), Entity{"instance", "i-0123456789abcdef9"}), en.end());
+  EXPECT_NE(std::find(en.begin(), en.end(), Entity{"access_key", "ASIAABCDEFGHIJKLMNOP"}), en.end());
   EXPECT_NE(std::find(en.begin(), en.end(), Entity{"ip", "198.51.100.1"}), en.end());
   auto sh = test::parse_event(
-      R"({"Id":"s","AwsAccountId":"1","Resources":[{"Type":"AwsEc2Instance","Id":"arn:aws:ec2:us-east-1:1:instance/i-7"},{"Type":"AwsS3Bucket","Id":"arn:aws:s3:::b"}]})",
+      R"({"Id":"s","AwsAccountId":"1","Resources":[{"Type":"AwsEc2Instance","Id":"arn:aws:ec2:us-east-1:1:instance/i-0123456789abcdef7"},{"Type":"AwsS3Bucket","Id":"arn:aws:s3:::b"}]})",
       event::SourceKind::kSecurityHub);
   auto es = extract_entities(sh.event());
-  EXPECT_NE(std::find(es.begin(), es.end(), Entity{"instance", "i-7"}), es.end());
+  EXPECT_NE(std::find(es.begin(), es.end(), Entity{"instance", "i-0123456789abcdef7"}), es.end());
   EXPECT_NE(std::find(es.begin(), es.end(), Entity{"bucket", "b"}), es.end());
   auto fl = test::parse_event(R"({"srcaddr":"10.0.0.1","dstaddr":"198.51.100.2","start":1})",
                               event::SourceKind::kVpcFlow);
@@ -78,8 +79,16 @@ TEST(Finding, json_lines_carry_rule_author_event_reference_and_entities) {
   EXPECT_EQ((*j)["time"], "2024-08-01T10:00:00Z");
   EXPECT_EQ((*j)["source"], "cloudtrail");
   EXPECT_EQ((*j)["event_name"], "CreateTags");
-  EXPECT_EQ((*j)["entities"]["instance"][0], "i-0abc");
+  EXPECT_EQ((*j)["entities"]["instance"][0], "i-0123456789abcdef0");
   EXPECT_FALSE(j->contains("correlation"));
+  // the id is stable and depends on rule and event
+  EXPECT_EQ((*j)["id"].get<std::string>().size(), 32u);
+  Finding again = out[0];
+  assign_id(again);
+  EXPECT_EQ(again.id, out[0].id);
+  again.event.event_id = "ev-2";
+  assign_id(again);
+  EXPECT_NE(again.id, out[0].id);
 }
 
 TEST(Finding, table_is_aligned_and_credits_authors) {
