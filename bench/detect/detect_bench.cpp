@@ -114,8 +114,8 @@ std::string contains_rules(std::size_t n) {
   std::string y;
   for (std::size_t i = 0; i < n; ++i) {
     y += fmt::format(
-        "title: contains {}\nlogsource: {{product: aws, service: cloudtrail}}\ndetection:\n"
-        "  sel:\n    userAgent|contains: 'scanner-{}/'\n  condition: sel\n---\n",
+        "title: contains {0}\nlogsource: {{product: aws, service: cloudtrail}}\ndetection:\n"
+        "  sel:\n    userAgent|contains: 'scanner-{0}/'\n  condition: sel\n---\n",
         i);
   }
   return y;
@@ -236,7 +236,7 @@ int main(int argc, char** argv) {
   fmt::print("rule scaling over {} pre-parsed events ({} distinct eventNames); bare parse of the "
              "same events: {:.0f} ns/event\n",
              sample.size(), names.size(), bare_ns);
-  double c10 = 0, c1000 = 0, c10000 = 0;
+  double c10 = 0, c1000 = 0;
   std::size_t n10 = 0, n1000 = 0, n10000 = 0;
   auto a10 = compile_text(anchored_rules(10, names), &c10, &n10);
   auto a1000 = compile_text(anchored_rules(1000, names), &c1000, &n1000);
