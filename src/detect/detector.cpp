@@ -1,13 +1,9 @@
 #include "firebreak/detect/detector.h"
 
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <unordered_map>
 
-#include "firebreak/core/fs.h"
+#include "firebreak/event/parallel.h"
 
 namespace firebreak::detect {
 
@@ -55,38 +51,46 @@ void Detector::finish(std::vector<Finding>& out) { correlator_.flush(out); }
 
 namespace {
 
-struct FileResult {
-  std::vector<Finding> findings;
-  std::vector<CorrelationInput> inputs;
-  std::vector<Error> errors;
-  event::ReadSummary read;
-  bool ready = false;
-};
-
+// Gathers one worker's findings and correlation inputs (read_parallel gives each worker its own
+// sink, called from one thread).
 class WorkerSink final : public event::EventSink {
  public:
-  WorkerSink(const Engine& engine, Matcher& matcher, const Correlator& correlator,
-             FileResult& result)
-      : engine_(engine), matcher_(matcher), correlator_(correlator), result_(result) {}
+  WorkerSink(std::shared_ptr<const Engine> engine, const Correlator& correlator)
+      : engine_(std::move(engine)), matcher_(engine_), correlator_(correlator) {}
 
   void on_event(const event::Event& e) override {
     matched_.clear();
     matcher_.match(e, matched_);
     if (matched_.empty()) return;
-    findings_for(engine_, e, matched_, result_.findings);
-    if (correlator_.wants(matched_)) result_.inputs.push_back(correlator_.extract(e, matched_));
+    findings_for(*engine_, e, matched_, findings);
+    if (correlator_.wants(matched_)) inputs.push_back(correlator_.extract(e, matched_));
   }
   void on_error(const Error& error) override {
-    if (result_.errors.size() < 1000) result_.errors.push_back(error);
+    if (errors.size() < 1000) errors.push_back(error);
   }
 
+  std::vector<Finding> findings;
+  std::vector<CorrelationInput> inputs;
+  std::vector<Error> errors;
+
  private:
-  const Engine& engine_;
-  Matcher& matcher_;
+  std::shared_ptr<const Engine> engine_;
+  Matcher matcher_;
   const Correlator& correlator_;
-  FileResult& result_;
   std::vector<std::uint32_t> matched_;
 };
+
+// Record order: file path (expansion sorts paths), then record index.
+bool before(const EventRef& a, const EventRef& b) {
+  const std::string_view fa = a.file ? std::string_view(*a.file) : std::string_view();
+  const std::string_view fb = b.file ? std::string_view(*b.file) : std::string_view();
+  if (fa != fb) return fa < fb;
+  return a.index < b.index;
+}
+
+bool same_record(const EventRef& a, const EventRef& b) {
+  return a.index == b.index && (a.file == b.file || (a.file && b.file && *a.file == *b.file));
+}
 
 }  // namespace
 
@@ -95,84 +99,72 @@ Result<DetectSummary> detect_files(std::shared_ptr<const Engine> engine,
                                    const DetectOptions& options,
                                    const std::function<void(const Finding&)>& on_finding,
                                    const std::function<void(const Error&)>& on_error) {
-  FIREBREAK_TRY(std::vector<std::filesystem::path> files, expand_paths(paths));
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (!std::filesystem::exists(p, ec)) {
+      return fail(ErrorCode::kNotFound, "no such file or directory",
+                  ErrorContext{.where = p.string()});
+    }
+  }
   DetectSummary summary;
   Correlator correlator(engine, options.correlation);
-  std::vector<FileResult> results(files.size());
-  std::mutex mu;
-  std::condition_variable cv;
-  std::atomic<std::size_t> next{0};
+  event::ParallelOptions popts;
+  popts.threads = std::clamp<std::size_t>(options.threads, 1, 256);
+  auto result = event::read_parallel(paths, options.read, popts, [&](std::size_t) {
+    return std::make_unique<WorkerSink>(engine, correlator);
+  });
+  summary.read = result.summary;
 
-  auto work = [&] {
-    Matcher matcher(engine);
-    event::Reader reader(options.read);
-    for (;;) {
-      const std::size_t i = next.fetch_add(1);
-      if (i >= files.size()) return;
-      FileResult local;
-      WorkerSink sink(*engine, matcher, correlator, local);
-      local.read = reader.read_file(files[i], sink);
-      {
-        std::lock_guard lock(mu);
-        results[i] = std::move(local);
-        results[i].ready = true;
-      }
-      cv.notify_all();
-    }
-  };
-
-  const std::size_t threads = std::clamp<std::size_t>(options.threads, 1, 256);
-  std::vector<std::thread> pool;
-  if (threads > 1) {
-    for (std::size_t t = 0; t < std::min(threads, files.size()); ++t) pool.emplace_back(work);
-  } else {
-    work();
-  }
-
-  // Consume in file order as results complete; dedupe on first occurrence (file, record).
-  std::unordered_map<std::string, std::pair<std::size_t, std::uint64_t>> first;
-  auto is_first = [&](const EventRef& ref, std::size_t file) {
-    if (ref.event_id.empty()) return true;
-    auto [it, inserted] = first.try_emplace(ref.event_id, file, ref.index);
-    return inserted || (it->second.first == file && it->second.second == ref.index);
-  };
+  // Merge the workers' results into record order, whatever the thread count.
+  std::vector<Finding> findings;
   std::vector<CorrelationInput> inputs;
-  std::uint64_t last_dup_file = ~0ull, last_dup_index = ~0ull;
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    FileResult r;
-    {
-      std::unique_lock lock(mu);
-      cv.wait(lock, [&] { return results[i].ready; });
-      r = std::move(results[i]);
-    }
-    for (const auto& e : r.errors) on_error(e);
-    summary.read += r.read;
-    for (auto& f : r.findings) {
-      if (!is_first(f.event, i)) {
-        if (last_dup_file != i || last_dup_index != f.event.index) {
-          ++summary.duplicates;
-          last_dup_file = i;
-          last_dup_index = f.event.index;
-        }
-        continue;
-      }
-      on_finding(f);
-      ++summary.findings;
-    }
-    for (auto& in : r.inputs) {
-      if (!is_first(in.event, i)) continue;
-      in.sequence = inputs.size();
-      inputs.push_back(std::move(in));
-    }
+  std::vector<Error> errors;
+  for (auto& s : result.sinks) {
+    auto& w = static_cast<WorkerSink&>(*s);
+    for (auto& f : w.findings) findings.push_back(std::move(f));
+    for (auto& in : w.inputs) inputs.push_back(std::move(in));
+    for (auto& e : w.errors) errors.push_back(std::move(e));
   }
-  for (auto& t : pool) t.join();
+  for (const auto& e : errors) on_error(e);
+  // Findings of one record keep their rule order (stable sort).
+  std::stable_sort(findings.begin(), findings.end(),
+                   [](const Finding& a, const Finding& b) { return before(a.event, b.event); });
+  std::stable_sort(inputs.begin(), inputs.end(),
+                   [](const CorrelationInput& a, const CorrelationInput& b) {
+                     return before(a.event, b.event);
+                   });
+
+  // Duplicate deliveries: the first occurrence (in record order) of an event id wins.
+  std::unordered_map<std::string, EventRef> first;
+  auto is_first = [&](const EventRef& ref) {
+    if (ref.event_id.empty()) return true;
+    auto [it, inserted] = first.try_emplace(ref.event_id, ref);
+    return inserted || same_record(it->second, ref);
+  };
+  const EventRef* last_dup = nullptr;
+  for (const auto& f : findings) {
+    if (!is_first(f.event)) {
+      if (last_dup == nullptr || !same_record(*last_dup, f.event)) ++summary.duplicates;
+      last_dup = &f.event;
+      continue;
+    }
+    on_finding(f);
+    ++summary.findings;
+  }
+  std::vector<CorrelationInput> kept;
+  for (auto& in : inputs) {
+    if (!is_first(in.event)) continue;
+    in.sequence = kept.size();
+    kept.push_back(std::move(in));
+  }
 
   // Correlations, in event-time order.
-  std::stable_sort(
-      inputs.begin(), inputs.end(),
-      [](const CorrelationInput& a, const CorrelationInput& b) { return a.time < b.time; });
+  std::stable_sort(kept.begin(), kept.end(),
+                   [](const CorrelationInput& a, const CorrelationInput& b) {
+                     return a.time < b.time;
+                   });
   std::vector<Finding> corr;
-  for (auto& in : inputs) correlator.add(std::move(in), corr);
+  for (auto& in : kept) correlator.add(std::move(in), corr);
   correlator.flush(corr);
   for (const auto& f : corr) {
     on_finding(f);

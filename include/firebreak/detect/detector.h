@@ -50,7 +50,7 @@ void findings_for(const Engine& engine, const event::Event& e,
                   const std::vector<std::uint32_t>& matched, std::vector<Finding>& out);
 
 struct DetectOptions {
-  std::size_t threads = 1;  // files are read on this many threads
+  std::size_t threads = 1;  // reading and matching threads (event::read_parallel)
   event::ReadOptions read;
   CorrelationOptions correlation;
 };
@@ -62,7 +62,8 @@ struct DetectSummary {
   CorrelationStats correlation;
 };
 
-// Reads `paths` (files and directories, expanded and sorted), on options.threads threads, and
+// Reads `paths` (files and directories, expanded and sorted) with event::read_parallel on
+// options.threads threads (files, and chunks of big line-format files, in parallel), and
 // calls on_finding for every finding in a deterministic order whatever the thread count: the
 // single-event findings of each file in file order (record order within a file), then the
 // correlation findings in event-time order (all correlation inputs are sorted by event time
