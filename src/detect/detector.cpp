@@ -159,10 +159,9 @@ Result<DetectSummary> detect_files(std::shared_ptr<const Engine> engine,
   }
 
   // Correlations, in event-time order.
-  std::stable_sort(kept.begin(), kept.end(),
-                   [](const CorrelationInput& a, const CorrelationInput& b) {
-                     return a.time < b.time;
-                   });
+  std::stable_sort(
+      kept.begin(), kept.end(),
+      [](const CorrelationInput& a, const CorrelationInput& b) { return a.time < b.time; });
   std::vector<Finding> corr;
   for (auto& in : kept) correlator.add(std::move(in), corr);
   correlator.flush(corr);

@@ -35,13 +35,25 @@ filter:
     selection_user_agent:
         userAgent|startswith: 'firebreak'
     selection_session:
-        userIdentity.arn|re: '^arn:aws[a-z-]*:sts::[0-9]*:assumed-role/[^/]+/firebreak'
+        userIdentity.arn|startswith: 'arn:aws'
+        userIdentity.arn|contains: ':sts::'
+        userIdentity.arn|contains: ':assumed-role/*/firebreak'
     condition: 1 of selection_*
 )";
 
 constexpr std::size_t kMaxValueDepth = 32;
 
 std::size_t kind_index(event::SourceKind k) { return static_cast<std::size_t>(k); }
+
+bool is_name_field(event::SourceKind k, std::string_view f) {
+  switch (k) {
+    case event::SourceKind::kCloudTrail: return f == "eventName";
+    case event::SourceKind::kGuardDuty: return f == "type" || f == "Type";
+    case event::SourceKind::kVpcFlow: return f == "action";
+    case event::SourceKind::kSecurityHub: return false;  // name() is only the first of Types
+  }
+  return false;
+}
 
 // Glob -> Hyperscan expression. Literal bytes are hex-escaped unless alphanumeric; `*` is `.*`,
 // `?` one byte; \A and \z anchor unless the glob starts or ends with `*`.
@@ -152,7 +164,14 @@ class Compiler {
     if (it != slot_index_.end()) return it->second;
     Slot s;
     s.keywords = keywords;
-    if (!keywords) s.path = event::FieldPath(key);
+    if (!keywords) {
+      s.path = event::FieldPath(key);
+      for (auto k : {event::SourceKind::kCloudTrail, event::SourceKind::kGuardDuty,
+                     event::SourceKind::kSecurityHub, event::SourceKind::kVpcFlow}) {
+        s.name_field[kind_index(k)] = is_name_field(k, key);
+      }
+      s.service_field[kind_index(event::SourceKind::kCloudTrail)] = key == "eventSource";
+    }
     impl_.slots.push_back(std::move(s));
     const auto id = static_cast<std::uint32_t>(impl_.slots.size() - 1);
     slot_index_.emplace(map_key, id);
@@ -174,7 +193,9 @@ class Compiler {
       ++impl_.stats.exact_patterns;
     } else {
       s.hs_exprs.push_back(glob_to_hs(pp.glob));
-      s.hs_flags.push_back(HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY |
+      // No HS_FLAG_ALLOWEMPTY: globs that can match the empty string (only stars) are in `any`,
+      // and the flag costs Hyperscan its fastest literal engines.
+      s.hs_flags.push_back(HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH |
                            (pp.cased ? 0u : HS_FLAG_CASELESS));
       s.hs_pattern.push_back(id);
       ++impl_.stats.hyperscan_patterns;
@@ -391,16 +412,6 @@ std::optional<event::SourceKind> single_kind(std::uint8_t kinds) {
     if (kinds == kind_bit(k)) return k;
   }
   return std::nullopt;
-}
-
-bool is_name_field(event::SourceKind k, std::string_view f) {
-  switch (k) {
-    case event::SourceKind::kCloudTrail: return f == "eventName";
-    case event::SourceKind::kGuardDuty: return f == "type" || f == "Type";
-    case event::SourceKind::kVpcFlow: return f == "action";
-    case event::SourceKind::kSecurityHub: return false;  // name() is only the first of Types
-  }
-  return false;
 }
 
 class AnchorFinder {
@@ -762,6 +773,8 @@ struct Matcher::State {
   std::uint32_t epoch = 0;
   std::vector<std::uint32_t> rule_stamp;
   std::vector<std::uint32_t> pattern_stamp;
+  std::vector<std::uint32_t> filter_stamp;  // filter evaluated for this event
+  std::vector<std::uint8_t> filter_result;
   std::vector<SlotState> slots;
   std::vector<std::uint32_t> candidates;
   std::string fold_buf;
@@ -777,6 +790,7 @@ struct Matcher::State {
     if (++epoch == 0) {  // wrapped: reset every stamp
       std::fill(rule_stamp.begin(), rule_stamp.end(), 0);
       std::fill(pattern_stamp.begin(), pattern_stamp.end(), 0);
+      std::fill(filter_stamp.begin(), filter_stamp.end(), 0);
       for (auto& s : slots) s.epoch = 0;
       epoch = 1;
     }
@@ -854,6 +868,13 @@ struct Matcher::State {
     if (slot.keywords) {
       st.present = true;
       add_scalars(st, ev->root(), 0);
+    } else if (slot.name_field[kind] && !ev->name().empty()) {
+      // The event model already extracted this field (a string): no walk.
+      st.present = true;
+      st.texts.push_back(ev->name());
+    } else if (slot.service_field[kind] && !ev->service().empty()) {
+      st.present = true;
+      st.texts.push_back(ev->service());
     } else {
       ev->visit(slot.path, [&](event::Value v) {
         st.present = true;
@@ -1006,6 +1027,8 @@ Matcher::Matcher(std::shared_ptr<const Engine> engine)
   if (impl.scratch_prototype) hs_clone_scratch(impl.scratch_prototype, &state_->scratch);
   state_->rule_stamp.assign(impl.detection_count, 0);
   state_->pattern_stamp.assign(impl.patterns.size(), 0);
+  state_->filter_stamp.assign(impl.filters.size(), 0);
+  state_->filter_result.assign(impl.filters.size(), 0);
   state_->slots.resize(impl.slots.size());
 }
 
@@ -1044,7 +1067,13 @@ void Matcher::match(const event::Event& e, std::vector<std::uint32_t>& out) {
     if (!s.eval(cr.root)) continue;
     bool filtered = false;
     for (auto f : cr.filters) {
-      if ((impl.filters[f].kinds & bit) != 0 && s.eval(impl.filters[f].root)) {
+      if ((impl.filters[f].kinds & bit) == 0) continue;
+      // A filter shared by many rules is evaluated once per event.
+      if (s.filter_stamp[f] != s.epoch) {
+        s.filter_stamp[f] = s.epoch;
+        s.filter_result[f] = s.eval(impl.filters[f].root) ? 1 : 0;
+      }
+      if (s.filter_result[f] != 0) {
         filtered = true;
         break;
       }

@@ -43,6 +43,9 @@ struct Slot {
   std::vector<std::uint32_t> hs_pattern;  // expression index -> pattern id
   std::unique_ptr<hs_database_t, HsDatabaseDeleter> db;
   std::array<bool, 4> prefilter{};  // scanned for every event of that kind
+  // The field is what Event::name() / service() holds for that kind (read without a walk).
+  std::array<bool, 4> name_field{};
+  std::array<bool, 4> service_field{};
 };
 
 struct PatternInfo {
