@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <memory>
 #include <queue>
 #include <unordered_map>
 
@@ -49,6 +50,109 @@ bool bound_holds(const std::vector<Correlation::Bound>& bounds, std::uint64_t co
   return true;
 }
 
+// Groups of one correlation: fixed-size records (a 64-bit key, then the correlation's words) in
+// chunks of 1024, indexed by an open-addressing table of record numbers (linear probing, load at
+// most 3/4). No per-group allocation: a group costs 8 + 4·words bytes of record plus 4/load bytes
+// of index. Removal happens only in sweep(), which rebuilds the index.
+class GroupTable {
+ public:
+  explicit GroupTable(std::uint32_t words = 0) : words_(words), stride_(words + 2) {}
+
+  std::size_t size() const noexcept { return count_; }
+  std::size_t bytes() const noexcept {
+    return chunks_.size() * kChunk * stride_ * 4 + slots_.size() * 4;
+  }
+
+  // The group's words, or nullptr.
+  std::uint32_t* find(std::uint64_t key) {
+    if (slots_.empty()) return nullptr;
+    for (std::size_t i = mix(key) & mask_;; i = (i + 1) & mask_) {
+      const std::uint32_t v = slots_[i];
+      if (v == 0) return nullptr;
+      std::uint32_t* r = record(v - 1);
+      if (key_of(r) == key) return r + 2;
+    }
+  }
+
+  // Inserts a zeroed group (the key must not be present).
+  std::uint32_t* insert(std::uint64_t key) {
+    if ((count_ + 1) * 4 > slots_.size() * 3) grow();
+    std::uint32_t idx;
+    if (!free_.empty()) {
+      idx = free_.back();
+      free_.pop_back();
+    } else {
+      if (next_ == chunks_.size() * kChunk) {
+        chunks_.push_back(std::make_unique<std::uint32_t[]>(kChunk * stride_));
+      }
+      idx = next_++;
+    }
+    std::uint32_t* r = record(idx);
+    std::fill(r, r + stride_, 0u);
+    r[0] = static_cast<std::uint32_t>(key);
+    r[1] = static_cast<std::uint32_t>(key >> 32);
+    place(key, idx);
+    ++count_;
+    return r + 2;
+  }
+
+  // Drops the groups for which expired(words) holds; rebuilds the index.
+  template <class F>
+  void sweep(F&& expired) {
+    std::vector<std::uint32_t> live;
+    for (std::uint32_t v : slots_) {
+      if (v == 0) continue;
+      std::uint32_t* r = record(v - 1);
+      if (expired(r + 2)) {
+        free_.push_back(v - 1);
+      } else {
+        live.push_back(v - 1);
+      }
+    }
+    std::fill(slots_.begin(), slots_.end(), 0u);
+    count_ = live.size();
+    for (auto idx : live) place(key_of(record(idx)), idx);
+  }
+
+ private:
+  static constexpr std::size_t kChunk = 1024;
+  static std::uint64_t mix(std::uint64_t k) noexcept {
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdull;
+    k ^= k >> 33;
+    return k;
+  }
+  static std::uint64_t key_of(const std::uint32_t* r) noexcept {
+    return static_cast<std::uint64_t>(r[0]) | (static_cast<std::uint64_t>(r[1]) << 32);
+  }
+  std::uint32_t* record(std::uint32_t idx) noexcept {
+    return chunks_[idx / kChunk].get() + (idx % kChunk) * stride_;
+  }
+  void place(std::uint64_t key, std::uint32_t idx) {
+    for (std::size_t i = mix(key) & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i] == 0) {
+        slots_[i] = idx + 1;
+        return;
+      }
+    }
+  }
+  void grow() {
+    std::vector<std::uint32_t> old = std::move(slots_);
+    slots_.assign(old.empty() ? 64 : old.size() * 2, 0u);
+    mask_ = slots_.size() - 1;
+    for (std::uint32_t v : old) {
+      if (v != 0) place(key_of(record(v - 1)), v - 1);
+    }
+  }
+
+  std::uint32_t words_, stride_;
+  std::vector<std::unique_ptr<std::uint32_t[]>> chunks_;
+  std::vector<std::uint32_t> slots_;
+  std::size_t mask_ = 0, count_ = 0;
+  std::uint32_t next_ = 0;
+  std::vector<std::uint32_t> free_;
+};
+
 struct Spec {
   std::uint32_t rule = 0;
   Correlation::Type type = Correlation::Type::kEventCount;
@@ -63,9 +167,7 @@ struct Spec {
   std::vector<event::FieldPath> value_path;                // [input position]
 
   // State.
-  std::unordered_map<std::uint64_t, std::uint32_t> groups;  // group -> offset in pool
-  std::vector<std::uint32_t> pool;
-  std::vector<std::uint32_t> free_offsets;
+  GroupTable groups;
   std::uint64_t since_sweep = 0;
   bool warned = false;
 
@@ -84,7 +186,7 @@ struct Spec {
 struct Correlator::Impl {
   std::shared_ptr<const Engine> engine;
   CorrelationOptions options;
-  std::vector<Spec> specs;
+  std::deque<Spec> specs;             // deque: Spec is move-only and never relocated
   std::vector<std::int32_t> spec_of;  // rule index -> spec index, -1 if not a correlation
 
   struct Pending {
@@ -154,6 +256,7 @@ struct Correlator::Impl {
         case Correlation::Type::kTemporal:
         case Correlation::Type::kTemporalOrdered: s.words = 2 + R; break;
       }
+      s.groups = GroupTable(s.words);
       spec_of[r] = static_cast<std::int32_t>(specs.size());
       specs.push_back(std::move(s));
     }
@@ -166,8 +269,7 @@ struct Correlator::Impl {
   }
 
   std::uint32_t* record(Spec& s, std::uint64_t group, std::uint32_t now) {
-    auto it = s.groups.find(group);
-    if (it != s.groups.end()) return &s.pool[it->second];
+    if (std::uint32_t* r = s.groups.find(group)) return r;
     if (s.groups.size() >= options.max_groups) {
       sweep(s, now);
       if (s.groups.size() >= options.max_groups) {
@@ -182,30 +284,15 @@ struct Correlator::Impl {
         return nullptr;
       }
     }
-    std::uint32_t off;
-    if (!s.free_offsets.empty()) {
-      off = s.free_offsets.back();
-      s.free_offsets.pop_back();
-    } else {
-      off = static_cast<std::uint32_t>(s.pool.size());
-      s.pool.resize(s.pool.size() + s.words);
-    }
-    std::fill(s.pool.begin() + off, s.pool.begin() + off + s.words, 0u);
-    s.groups.emplace(group, off);
-    return &s.pool[off];
+    return s.groups.insert(group);
   }
 
   void sweep(Spec& s, std::uint32_t now) {
     s.since_sweep = 0;
-    for (auto it = s.groups.begin(); it != s.groups.end();) {
-      const std::uint32_t last = s.pool[it->second];
-      if (static_cast<std::uint64_t>(last) + s.span < now) {
-        s.free_offsets.push_back(it->second);
-        it = s.groups.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    const std::uint32_t span = s.span;
+    s.groups.sweep([&](const std::uint32_t* words) {
+      return static_cast<std::uint64_t>(words[0]) + span < now;
+    });
   }
 
   void emit(const Spec& s, const CorrelationInput& in, const CorrelationInput::Key& key,
@@ -519,7 +606,7 @@ CorrelationStats Correlator::stats() const {
   s.state_bytes = 0;
   for (const auto& sp : impl_->specs) {
     s.live_groups += sp.groups.size() + sp.windows.size();
-    s.state_bytes += sp.groups.size() * (32 + 4ull * sp.words);
+    s.state_bytes += sp.groups.bytes();
   }
   return s;
 }

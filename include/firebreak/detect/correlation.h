@@ -22,10 +22,11 @@
 // Bounded state: a group is dropped once its window has expired; each correlation holds at most
 // `max_groups` groups — when full, expired groups are swept and, if still full, the new group is
 // not tracked (stats().dropped_groups, and one warning per rule is logged). Memory per group for
-// sliding windows: 32 bytes of index plus 4 bytes per stored word — event_count: 4·(2+K)
-// (K = the bound: gte K, gt K-1... K+1), value_count: 4·(2+2K), temporal(_ordered): 4·(2+R) for R
-// referenced rules; e.g. event_count gte 20: 120 bytes. Windowed (upper-bound) groups also keep
-// the group values and one event reference.
+// sliding windows: a fixed-size record of 8 + 4·W bytes (no allocation per group; records come
+// 1024 at a time) plus 4 to 11 bytes of open-addressing index, where W = 2+K for event_count
+// (K = the count that fires), 2+2K for value_count, 2+R for temporal(_ordered) over R rules;
+// e.g. event_count gte 20: 96 + ~8 ≈ 104 bytes (bench/detect measures it). Windowed
+// (upper-bound) groups also keep the group values and one event reference.
 //
 // Not thread-safe: one Correlator per stream. extract() is const and may be called from any
 // thread concurrently (the CLI extracts on reader threads and correlates on one).
@@ -76,7 +77,7 @@ struct CorrelationStats {
   std::uint64_t dropped_groups = 0;
   std::uint64_t live_groups = 0;
   std::uint64_t findings = 0;
-  std::uint64_t state_bytes = 0;  // estimate, per the formula above
+  std::uint64_t state_bytes = 0;  // allocated for sliding-window groups (records + index)
 };
 
 class Correlator {

@@ -289,8 +289,8 @@ TEST(Correlation, groups_are_capped_with_a_warning_and_expire) {
   EXPECT_EQ(r.stats.live_groups, 4u);
   ASSERT_EQ(warnings.size(), 1u);  // once per rule
   EXPECT_NE(warnings[0].find("groups are live, the cap"), std::string::npos);
-  // event_count with K=3: 32 + 4*(2+3) = 52 bytes per group
-  EXPECT_EQ(r.stats.state_bytes, 4u * (32 + 4 * 5));
+  // event_count with K=3: records of 8 + 4*(2+3) bytes (allocated 1024 at a time) plus the index
+  EXPECT_GE(r.stats.state_bytes, 4u * (8 + 4 * 5));
 
   // expired groups make room: one group every 10 minutes never exceeds the cap
   std::vector<Ev> spaced;

@@ -47,7 +47,8 @@ TEST(Finding, entities_of_findings_and_flows) {
       event::SourceKind::kGuardDuty);
   auto en = extract_entities(gd.event());
   EXPECT_NE(std::find(en.begin(), en.end(), Entity{"instance", "i-0123456789abcdef9"}), en.end());
-  EXPECT_NE(std::find(en.begin(), en.end(), Entity{"access_key", "ASIAABCDEFGHIJKLMNOP"}), en.end());
+  EXPECT_NE(std::find(en.begin(), en.end(), Entity{"access_key", "ASIAABCDEFGHIJKLMNOP"}),
+            en.end());
   EXPECT_NE(std::find(en.begin(), en.end(), Entity{"ip", "198.51.100.1"}), en.end());
   auto sh = test::parse_event(
       R"({"Id":"s","AwsAccountId":"1","Resources":[{"Type":"AwsEc2Instance","Id":"arn:aws:ec2:us-east-1:1:instance/i-0123456789abcdef7"},{"Type":"AwsS3Bucket","Id":"arn:aws:s3:::b"}]})",
