@@ -126,23 +126,28 @@ Result<DetectSummary> detect_files(std::shared_ptr<const Engine> engine,
     for (auto& e : w.errors) errors.push_back(std::move(e));
   }
   for (const auto& e : errors) on_error(e);
-  // Findings of one record keep their rule order (stable sort).
-  std::stable_sort(findings.begin(), findings.end(),
-                   [](const Finding& a, const Finding& b) { return before(a.event, b.event); });
+  // Record order; findings of one record keep their rule order (stable). Indices are sorted, not
+  // the (large) findings themselves.
+  std::vector<std::uint32_t> order(findings.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return before(findings[a].event, findings[b].event);
+  });
   std::stable_sort(inputs.begin(), inputs.end(),
                    [](const CorrelationInput& a, const CorrelationInput& b) {
                      return before(a.event, b.event);
                    });
 
   // Duplicate deliveries: the first occurrence (in record order) of an event id wins.
-  std::unordered_map<std::string, EventRef> first;
+  std::unordered_map<std::string_view, const EventRef*> first;
   auto is_first = [&](const EventRef& ref) {
     if (ref.event_id.empty()) return true;
-    auto [it, inserted] = first.try_emplace(ref.event_id, ref);
-    return inserted || same_record(it->second, ref);
+    auto [it, inserted] = first.try_emplace(ref.event_id, &ref);
+    return inserted || same_record(*it->second, ref);
   };
   const EventRef* last_dup = nullptr;
-  for (const auto& f : findings) {
+  for (std::uint32_t i : order) {
+    const Finding& f = findings[i];
     if (!is_first(f.event)) {
       if (last_dup == nullptr || !same_record(*last_dup, f.event)) ++summary.duplicates;
       last_dup = &f.event;
@@ -151,11 +156,15 @@ Result<DetectSummary> detect_files(std::shared_ptr<const Engine> engine,
     on_finding(f);
     ++summary.findings;
   }
+  // Decide first, then move: `first` holds views of the inputs' event ids.
+  std::vector<bool> keep(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) keep[i] = is_first(inputs[i].event);
+  first.clear();
   std::vector<CorrelationInput> kept;
-  for (auto& in : inputs) {
-    if (!is_first(in.event)) continue;
-    in.sequence = kept.size();
-    kept.push_back(std::move(in));
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!keep[i]) continue;
+    inputs[i].sequence = kept.size();
+    kept.push_back(std::move(inputs[i]));
   }
 
   // Correlations, in event-time order.
