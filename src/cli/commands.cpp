@@ -7,6 +7,7 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   add_detect_command(app, ctx);
   add_rules_command(app, ctx);
   add_events_command(app, ctx);
+  add_evidence_command(app, ctx);
   add_version_command(app, ctx);
 }
 
