@@ -11,6 +11,7 @@
 
 #include "firebreak/core/fs.h"
 #include "firebreak/core/json.h"
+#include "firebreak/core/yaml.h"
 #include "modifiers.h"
 
 namespace firebreak::detect {
@@ -878,24 +879,33 @@ class DocumentLoader {
   const LoadOptions& opts_;
 };
 
+// "file:line:column" (as core/yaml.h writes locations) back into a SourceLocation.
+SourceLocation parse_where(const std::string& where, const std::string& file) {
+  SourceLocation loc{file, 0, 0};
+  if (!where.starts_with(file) || where.size() <= file.size() + 1) return loc;
+  const std::string rest = where.substr(file.size() + 1);
+  const auto colon = rest.find(':');
+  try {
+    loc.line = std::stoi(rest.substr(0, colon));
+    if (colon != std::string::npos) loc.column = std::stoi(rest.substr(colon + 1));
+  } catch (const std::exception&) {
+    loc.line = loc.column = 0;
+  }
+  return loc;
+}
+
 void load_text_into(std::string_view yaml, const std::string& file, const LoadOptions& opts,
                     RuleSet& out) {
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    out.rejected.push_back({loc(file, e.mark), "", fmt::format("YAML: {}", e.msg)});
-    return;
-  } catch (const std::exception& e) {
-    out.rejected.push_back({SourceLocation{file}, "", fmt::format("YAML: {}", e.what())});
-    return;
-  }
-  if (docs.size() > opts.max_documents) {
-    out.rejected.push_back({SourceLocation{file}, "",
-                            fmt::format("{} documents, more than the {} document limit",
-                                        docs.size(), opts.max_documents)});
+  YamlLimits limits;
+  limits.max_bytes = opts.max_file_bytes;
+  limits.max_documents = opts.max_documents;
+  auto loaded = load_yaml_documents(yaml, file, limits);
+  if (!loaded) {
+    out.rejected.push_back({parse_where(loaded.error().context().where, file), "",
+                            fmt::format("YAML: {}", loaded.error().message())});
     return;
   }
+  const std::vector<YAML::Node>& docs = *loaded;
   for (const auto& doc : docs) {
     if (doc.IsNull()) continue;  // empty document (e.g. a trailing ---)
     ++out.documents;

@@ -11,7 +11,8 @@
 // group-by, timespan, condition) and logsources (firebreak has events for them). Regular
 // expressions are compiled (RE2) by the engine, which rejects the same way.
 //
-// Limits: a file larger than LoadOptions::max_file_bytes or with more than max_documents
+// Limits: YAML is read through core/yaml.h (size, nesting depth, document count): a file larger
+// than LoadOptions::max_file_bytes, nested deeper than 64 levels or with more than max_documents
 // documents is rejected whole; values and lists are bounded (max_values_per_item).
 // Thread-safe (no shared state).
 
