@@ -15,6 +15,7 @@ struct Context {
 // One function per top-level subcommand; each adds itself (and its children) to `app` and
 // stores its result in ctx.exit_code when it runs.
 void add_version_command(CLI::App& app, Context& ctx);
+void add_sim_command(CLI::App& app, Context& ctx);
 
 // Adds every subcommand (src/cli/commands.cpp).
 void add_all_commands(CLI::App& app, Context& ctx);

@@ -3,6 +3,9 @@
 namespace firebreak::cli {
 
 // The one list of subcommands. Keep it in the order `firebreak --help` should show them.
-void add_all_commands(CLI::App& app, Context& ctx) { add_version_command(app, ctx); }
+void add_all_commands(CLI::App& app, Context& ctx) {
+  add_sim_command(app, ctx);
+  add_version_command(app, ctx);
+}
 
 }  // namespace firebreak::cli

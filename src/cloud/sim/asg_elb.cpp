@@ -833,6 +833,7 @@ Result<std::string> World::add_target_group(const TargetGroupSpec& spec) {
   Serial vpc = kNoSerial;
   if (spec.vpc_id.empty()) {
     vpc = s.default_vpc(scope);
+    if (vpc == kNoSerial && !s.scopes[scope].vpcs.empty()) vpc = s.scopes[scope].vpcs.front();
   } else if (auto v = s.find(Kind::kVpc, resolve(spec.vpc_id), scope)) {
     vpc = *v;
   }
@@ -888,6 +889,7 @@ Status World::add_classic_load_balancer(const ClassicLbSpec& spec) {
   lb.dns = fmt::format("{}-{}.{}.elb.amazonaws.com", spec.name, s.ids.uniform(1000000000),
                        s.region_of(scope));
   lb.vpc = s.default_vpc(scope);
+  if (lb.vpc == kNoSerial && !s.scopes[scope].vpcs.empty()) lb.vpc = s.scopes[scope].vpcs.front();
   if (!spec.vpc_id.empty()) {
     std::string v = spec.vpc_id;
     if (auto n = s.names.find(v); n != s.names.end()) v = n->second;

@@ -336,6 +336,12 @@ std::string cloudtrail_console_time(TimePoint t, bool comma_after_year) {
 }
 
 void Call::finish() {
+  struct RunAfter {
+    Call& c;
+    ~RunAfter() {
+      for (auto& f : c.after_record) f();
+    }
+  } run_after{*this};
   if (!record) return;
   // userIdentity
   std::string ui;

@@ -7,6 +7,7 @@
 //   → CloudTrail record (success or error) → unlock → hooks.after
 // so that authorisation, error spelling and recording are identical for every operation.
 
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -51,6 +52,8 @@ class Call {
   std::string region;                  // awsRegion of the record
   bool record = true;
   bool read_only_override = false;  // for operations whose readOnly differs by request
+  // Runs after the record is emitted (StopLogging: the trail records its own stop).
+  std::vector<std::function<void()>> after_record;
 
   [[nodiscard]] std::uint16_t account() const { return s.scopes[scope].account; }
   [[nodiscard]] const std::string& account_id() const { return s.accounts[account()].id; }

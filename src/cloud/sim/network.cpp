@@ -603,6 +603,31 @@ Status World::set_ssm_agent(const std::string& instance_id, bool running) {
   return {};
 }
 
+std::vector<World::InstanceSummary> World::instances() const {
+  std::lock_guard lock(state_->mu);
+  const auto& s = *state_;
+  std::vector<InstanceSummary> out;
+  out.reserve(s.instances.size());
+  for (Serial i = 0; i < s.instances.size(); ++i) {
+    const auto& in = s.instances[i];
+    if (in.gone) continue;
+    InstanceSummary x;
+    x.id = s.id(Kind::kInstance, i);
+    if (auto n = find_tag(in.tags, "Name")) x.name = *n;
+    x.account = s.account_id(in.scope);
+    x.region = s.region_of(in.scope);
+    x.state = std::string(state_name(in.state));
+    if (!in.enis.empty()) {
+      x.private_ip = format_ipv4(s.enis[in.enis[0]].private_ip);
+      if (auto p = s.eni_public_ip(in.enis[0])) x.public_ip = format_ipv4(p);
+    }
+    x.has_role = in.iip_assoc != kNoSerial;
+    x.ssm = in.extra && in.extra->ssm_agent;
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
 Result<std::string> World::add_flow_log(const std::string& vpc_id, const std::string& bucket) {
   std::lock_guard lock(state_->mu);
   auto& s = *state_;

@@ -118,7 +118,8 @@ bool TokenBucket::take(TimePoint now) {
 }
 
 void SimSession::after_call(Call& call, bool ok) {
-  call.s.guardduty_observe_call(call.caller, call.scope, call.op.service, call.op.name, ok, {});
+  call.s.guardduty_observe_call(call.caller, call.scope, call.op.service, call.op.name, ok,
+                                call.params);
 }
 
 // ---------------------------------------------------------------------------------------------

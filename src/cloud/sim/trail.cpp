@@ -356,11 +356,16 @@ Status set_logging(SimSession& ss, const OpDesc& op, const std::string& name, bo
                        "The trail is an organization trail and can be changed only from the "
                        "management account.");
     if (t->logging != on) {
-      t->logging = on;
-      if (on)
+      if (on) {
+        t->logging = true;
         t->start_logging = c.s.now();
-      else
-        t->stop_logging = c.s.now();
+      } else {
+        // The trail still records the StopLogging call itself.
+        c.after_record.push_back([t, now = c.s.now()] {
+          t->logging = false;
+          t->stop_logging = now;
+        });
+      }
     }
     return {};
   });
@@ -391,8 +396,10 @@ Status SimCloudTrail::delete_trail(const std::string& name) {
     if (t->home_region != c.session_region())
       return c.invalid("InvalidHomeRegionException",
                        "This operation must be called from the trail's home region.");
-    t->deleted = true;
-    t->logging = false;
+    c.after_record.push_back([t] {
+      t->deleted = true;
+      t->logging = false;
+    });
     return {};
   });
 }

@@ -425,6 +425,14 @@ class World {
   [[nodiscard]] Status add_classic_load_balancer(const ClassicLbSpec& spec);
   [[nodiscard]] Status add_auto_scaling_group(const AutoScalingGroupSpec& spec);
 
+  // ---- inventory (god mode, for generators and tests) ----
+  struct InstanceSummary {
+    std::string id, name, account, region, state, private_ip, public_ip;
+    bool has_role = false;
+    bool ssm = false;
+  };
+  [[nodiscard]] std::vector<InstanceSummary> instances() const;
+
   // ---- names ----
   // Symbolic names used by world files and attack scripts ("web-1", "prod/ci-deployer") to the
   // ids they denote. kNotFound when unknown.

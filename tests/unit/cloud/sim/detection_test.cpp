@@ -75,7 +75,8 @@ TEST(GuardDuty, instance_credentials_used_outside_aws) {
     if (x["type"] == "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS") {
       exfil = true;
       EXPECT_EQ(x["resource"]["accessKeyDetails"]["accessKeyId"], stolen->access_key_id);
-      EXPECT_EQ(x["service"]["action"]["awsApiCallAction"]["remoteIpDetails"]["ipAddressV4"], kAttackerIp);
+      EXPECT_EQ(x["service"]["action"]["awsApiCallAction"]["remoteIpDetails"]["ipAddressV4"],
+                kAttackerIp);
     }
     if (x["type"] == "PenTest:IAMUser/KaliLinux") kali = true;
   }
@@ -124,14 +125,16 @@ TEST(GuardDuty, findings_export_files_and_eventbridge_are_readable) {
   }
   EXPECT_EQ(events, 1u);
   bool gd_envelope = false;
-  for (const auto& e : sink->envelopes) gd_envelope |= e.find("\"GuardDuty Finding\"") != std::string::npos;
+  for (const auto& e : sink->envelopes)
+    gd_envelope |= e.find("\"GuardDuty Finding\"") != std::string::npos;
   EXPECT_TRUE(gd_envelope);
 }
 
 TEST(GuardDuty, stop_logging_and_public_bucket) {
   Org org;
   ASSERT_TRUE(org.world->add_detector(kProd, "us-east-1"));
-  ASSERT_TRUE(org.world->add_trail({"prod-trail", kProd, "us-east-1", "prod-trail-bucket", "", true, false, true, true}));
+  ASSERT_TRUE(org.world->add_trail(
+      {"prod-trail", kProd, "us-east-1", "prod-trail-bucket", "", true, false, true, true}));
   auto s = org.admin_session();
   ASSERT_TRUE(s->cloudtrail().stop_logging("prod-trail"));
   ASSERT_TRUE(s->s3().create_bucket({"leaky-data", {}, false}));
@@ -153,9 +156,13 @@ TEST(FaultInjection, nth_call_fails_without_reaching_the_world) {
   id.credentials = org.admin;
   SimProvider provider(org.world, id);
   auto faults = std::make_shared<FaultInjectionHook>(org.world->clock());
-  faults->add({"ModifyNetworkInterfaceAttribute", 2,
-               Error(ErrorCode::kThrottled, "injected", ErrorContext{.aws_code = "RequestLimitExceeded"}),
-               {}, {}, false});
+  faults->add(
+      {"ModifyNetworkInterfaceAttribute",
+       2,
+       Error(ErrorCode::kThrottled, "injected", ErrorContext{.aws_code = "RequestLimitExceeded"}),
+       {},
+       {},
+       false});
   faults->add({"DescribeInstances", 1, std::nullopt, 90s, {}, false});
   auto rec = std::make_shared<RecordingHook>();
   provider.add_hook(faults);
@@ -193,7 +200,8 @@ TEST(FaultInjection, crash_point_after_the_side_effect) {
   provider.add_hook(faults);
   auto s = provider.session({});
   ASSERT_TRUE(s);
-  EXPECT_EXIT((void)(*s)->ec2().create_tags({org.instance}, {{"k", "v"}}), ::testing::ExitedWithCode(42), "");
+  EXPECT_EXIT((void)(*s)->ec2().create_tags({org.instance}, {{"k", "v"}}),
+              ::testing::ExitedWithCode(42), "");
 }
 
 TEST(Throttling, mutating_ec2_bucket_refills) {
@@ -217,7 +225,9 @@ TEST(Throttling, mutating_ec2_bucket_refills) {
   EXPECT_TRUE(s->ec2().create_tags({org.instance}, {{"n", "again"}}));
   auto recs = org.records_named(kProd, "CreateTags");
   EXPECT_EQ(std::count_if(recs.begin(), recs.end(),
-                          [](const Json& r) { return r.value("errorCode", "") == "Client.RequestLimitExceeded"; }),
+                          [](const Json& r) {
+                            return r.value("errorCode", "") == "Client.RequestLimitExceeded";
+                          }),
             10);
 }
 

@@ -59,18 +59,20 @@ TEST(MemoryCapture, artifact_lands_in_the_requested_bucket_with_its_hash) {
   Sha256Stream h;
   std::uint64_t n = 0;
   std::string head;
-  auto obj = s->s3().get_object("prod-ir-artifacts", key, {}, [&](std::string_view chunk) -> Status {
-    if (head.size() < 4) head.append(chunk.substr(0, 4));
-    h.update(chunk);
-    n += chunk.size();
-    return {};
-  });
+  auto obj =
+      s->s3().get_object("prod-ir-artifacts", key, {}, [&](std::string_view chunk) -> Status {
+        if (head.size() < 4) head.append(chunk.substr(0, 4));
+        h.update(chunk);
+        n += chunk.size();
+        return {};
+      });
   ASSERT_TRUE(obj) << obj.error().describe();
   EXPECT_EQ(n, 8u << 20);
   EXPECT_EQ(head.substr(0, 4), "EMiL") << "a LiME image";
   EXPECT_EQ(to_hex(h.finish()), (*out)["sha256"].get<std::string>());
   // The agent's upload is in CloudTrail as the instance role's call from the instance.
-  ASSERT_TRUE(org.world->add_trail({"t", kProd, "us-east-1", "prod-trail-bucket", "", true, false, true, true}));
+  ASSERT_TRUE(org.world->add_trail(
+      {"t", kProd, "us-east-1", "prod-trail-bucket", "", true, false, true, true}));
 }
 
 TEST(MemoryCapture, fails_when_isolation_removed_the_path_to_s3) {
@@ -103,7 +105,8 @@ TEST(MemoryCapture, evidence_egress_keeps_capture_possible) {
   Org org;
   auto s = org.admin_session();
   ASSERT_TRUE(s->s3().create_bucket({"prod-ir-artifacts", {}, false}));
-  auto iso = s->ec2().create_security_group({"isolation-evidence", "evidence egress only", org.vpc, {}});
+  auto iso =
+      s->ec2().create_security_group({"isolation-evidence", "evidence egress only", org.vpc, {}});
   ASSERT_TRUE(iso);
   IpPermission all;
   all.ip_protocol = "-1";
@@ -129,8 +132,9 @@ TEST(MemoryCapture, fails_when_the_instance_role_may_not_write) {
   Org org;
   auto s = org.admin_session();
   ASSERT_TRUE(s->s3().create_bucket({"prod-ir-artifacts", {}, false}));
-  ASSERT_TRUE(s->iam().put_role_policy("app-role", "deny-s3",
-                                       R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]})"));
+  ASSERT_TRUE(s->iam().put_role_policy(
+      "app-role", "deny-s3",
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]})"));
   SendCommandRequest req;
   req.document_name = std::string(kMemoryCaptureDocument);
   req.instance_ids = {org.instance};
@@ -184,11 +188,12 @@ TEST(LargeObjects, large_generated_object_copied_through_a_file_into_object_lock
   std::FILE* f = std::fopen(path.c_str(), "wb");
   ASSERT_NE(f, nullptr);
   Sha256Stream h;
-  ASSERT_TRUE(s->s3().get_object("big-source", "memory.lime", {}, [&](std::string_view c) -> Status {
-    h.update(c);
-    std::fwrite(c.data(), 1, c.size(), f);
-    return {};
-  }));
+  ASSERT_TRUE(
+      s->s3().get_object("big-source", "memory.lime", {}, [&](std::string_view c) -> Status {
+        h.update(c);
+        std::fwrite(c.data(), 1, c.size(), f);
+        return {};
+      }));
   std::fclose(f);
   const auto digest = h.finish();
   ASSERT_TRUE(s->s3().create_bucket({"evidence-worm", {}, true}));
@@ -198,7 +203,8 @@ TEST(LargeObjects, large_generated_object_copied_through_a_file_into_object_lock
   put.bucket = "evidence-worm";
   put.key = "INC-1/memory.lime";
   put.content_length = kSize;
-  put.checksum_sha256 = base64_encode(std::string_view(reinterpret_cast<const char*>(digest.data()), 32));
+  put.checksum_sha256 =
+      base64_encode(std::string_view(reinterpret_cast<const char*>(digest.data()), 32));
   put.lock.mode = "COMPLIANCE";
   put.lock.retain_until = org.world->now() + std::chrono::hours(24 * 365);
   put.source = [&](char* buf, std::size_t cap) -> Result<std::size_t> {
@@ -209,11 +215,12 @@ TEST(LargeObjects, large_generated_object_copied_through_a_file_into_object_lock
   ASSERT_TRUE(v) << v.error().describe();
   Sha256Stream back;
   std::uint64_t n = 0;
-  ASSERT_TRUE(s->s3().get_object("evidence-worm", "INC-1/memory.lime", {}, [&](std::string_view c) -> Status {
-    back.update(c);
-    n += c.size();
-    return {};
-  }));
+  ASSERT_TRUE(s->s3().get_object("evidence-worm", "INC-1/memory.lime", {},
+                                 [&](std::string_view c) -> Status {
+                                   back.update(c);
+                                   n += c.size();
+                                   return {};
+                                 }));
   EXPECT_EQ(n, kSize);
   EXPECT_EQ(to_hex(back.finish()), to_hex(digest));
   auto del = s->s3().delete_object("evidence-worm", "INC-1/memory.lime", v->version_id, true);
@@ -255,7 +262,8 @@ TEST(LargeObjects, generated_bodies_have_stable_hashes_and_ranges) {
     return n;
   };
   const auto d = sha256(body);
-  put.checksum_sha256 = base64_encode(std::string_view(reinterpret_cast<const char*>(d.data()), 32));
+  put.checksum_sha256 =
+      base64_encode(std::string_view(reinterpret_cast<const char*>(d.data()), 32));
   ASSERT_TRUE(s->s3().put_object(put));
   std::string copy;
   ASSERT_TRUE(s->s3().get_object("gen-copy", "copy.bin", {}, [&](std::string_view c) -> Status {

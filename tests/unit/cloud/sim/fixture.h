@@ -5,7 +5,6 @@
 // attacker.
 
 #include <gtest/gtest.h>
-
 #include <libdeflate.h>
 
 #include <memory>
@@ -20,13 +19,14 @@ namespace firebreak::cloud::sim::testing {
 inline constexpr const char* kSecurity = "111111111111";
 inline constexpr const char* kProd = "222222222222";
 inline constexpr const char* kAttackerIp = "198.51.100.23";
-inline constexpr const char* kAttackerUa = "aws-cli/2.15.30 Python/3.11.8 Linux/6.6.9-amd64 exe/x86_64.kali.2024";
+inline constexpr const char* kAttackerUa =
+    "aws-cli/2.15.30 Python/3.11.8 Linux/6.6.9-amd64 exe/x86_64.kali.2024";
 
-#define SIM_OK(expr)                                                     \
-  ({                                                                     \
-    auto fb_v_ = (expr);                                                 \
+#define SIM_OK(expr)                                                        \
+  ({                                                                        \
+    auto fb_v_ = (expr);                                                    \
     if (!fb_v_) ADD_FAILURE() << #expr << ": " << fb_v_.error().describe(); \
-    std::move(fb_v_);                                                    \
+    std::move(fb_v_);                                                       \
   })
 
 // Inflates a gzip file body (delivery files are small in tests).
@@ -50,7 +50,7 @@ inline std::string gunzip(std::string_view gz) {
 struct Org {
   std::shared_ptr<World> world;
   std::string vpc, subnet, web_sg, instance, eni, image;
-  Credentials admin;  // prod administrator user
+  Credentials admin;           // prod administrator user
   Credentials responder_user;  // security-account user allowed to assume the responder role
 
   explicit Org(WorldOptions o = {}) {
@@ -71,7 +71,9 @@ struct Org {
     app.name = "app-role";
     app.managed_policy_arns = {"arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
                                "arn:aws:iam::aws:policy/AmazonS3FullAccess"};
-    app.inline_policies = {{"ec2-read", R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*"],"Resource":"*"}]})"}};
+    app.inline_policies = {
+        {"ec2-read",
+         R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*"],"Resource":"*"}]})"}};
     must(world->add_role(kProd, app));
     must(world->add_instance_profile(kProd, "app-profile", "app-role"));
     InstanceSpec web;
@@ -95,12 +97,16 @@ struct Org {
     UserSpec r;
     r.name = "firebreak";
     r.access_keys = 1;
-    r.inline_policies = {{"assume", R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]})"}};
+    r.inline_policies = {
+        {"assume",
+         R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]})"}};
     responder_user = must(world->add_user(kSecurity, r)).at(0);
     RoleSpec cross;
     cross.name = "firebreak-responder";
-    cross.trust_policy = std::string(R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::)") +
-                         kSecurity + R"(:root"},"Action":"sts:AssumeRole"}]})";
+    cross.trust_policy =
+        std::string(
+            R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::)") +
+        kSecurity + R"(:root"},"Action":"sts:AssumeRole"}]})";
     cross.managed_policy_arns = {"arn:aws:iam::aws:policy/AdministratorAccess"};
     must(world->add_role(kProd, cross));
   }

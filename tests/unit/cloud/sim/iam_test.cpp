@@ -10,7 +10,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::shared_ptr<const Policy> policy(std::string_view json, PolicyKind kind = PolicyKind::kIdentity) {
+std::shared_ptr<const Policy> policy(std::string_view json,
+                                     PolicyKind kind = PolicyKind::kIdentity) {
   auto p = Policy::parse(json, kind);
   EXPECT_TRUE(p) << (p ? "" : p.error().describe());
   return p ? *p : nullptr;
@@ -33,17 +34,22 @@ TEST(Policy, explicit_deny_wins_and_wildcards_match) {
       {"Effect":"Deny","Action":["ec2:Terminate*"],"Resource":"arn:aws:ec2:*:*:instance/i-0abc*"}]})");
   ASSERT_TRUE(p);
   EXPECT_EQ(decide(*p, "ec2:describeinstances"), Decision::kAllow);
-  EXPECT_EQ(decide(*p, "ec2:terminateinstances", "arn:aws:ec2:us-east-1:1:instance/i-0abcdef"), Decision::kDeny);
-  EXPECT_EQ(decide(*p, "ec2:terminateinstances", "arn:aws:ec2:us-east-1:1:instance/i-0fff"), Decision::kAllow);
+  EXPECT_EQ(decide(*p, "ec2:terminateinstances", "arn:aws:ec2:us-east-1:1:instance/i-0abcdef"),
+            Decision::kDeny);
+  EXPECT_EQ(decide(*p, "ec2:terminateinstances", "arn:aws:ec2:us-east-1:1:instance/i-0fff"),
+            Decision::kAllow);
   EXPECT_EQ(decide(*p, "iam:listusers"), Decision::kNone);
 }
 
 TEST(Policy, token_issue_time_condition) {
-  auto p = policy(R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*",
+  auto p =
+      policy(R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*",
       "Condition":{"DateLessThan":{"aws:TokenIssueTime":"2024-06-01T12:00:00Z"}}}]})");
   ASSERT_TRUE(p);
-  EXPECT_EQ(decide(*p, "s3:getobject", "*", {{"aws:tokenissuetime", {"2024-06-01T11:00:00Z"}}}), Decision::kDeny);
-  EXPECT_EQ(decide(*p, "s3:getobject", "*", {{"aws:tokenissuetime", {"2024-06-01T12:30:00Z"}}}), Decision::kNone);
+  EXPECT_EQ(decide(*p, "s3:getobject", "*", {{"aws:tokenissuetime", {"2024-06-01T11:00:00Z"}}}),
+            Decision::kDeny);
+  EXPECT_EQ(decide(*p, "s3:getobject", "*", {{"aws:tokenissuetime", {"2024-06-01T12:30:00Z"}}}),
+            Decision::kNone);
   // Long-term keys have no token issue time: the condition does not apply to them.
   EXPECT_EQ(decide(*p, "s3:getobject"), Decision::kNone);
 }
@@ -55,17 +61,20 @@ TEST(Policy, negated_operators_and_if_exists_with_missing_keys) {
   ASSERT_TRUE(p);
   EXPECT_EQ(decide(*p, "ec2:x", "*", {{"aws:sourceip", {"10.1.2.3"}}}), Decision::kAllow);
   EXPECT_EQ(decide(*p, "ec2:x", "*", {{"aws:sourceip", {"203.0.113.1"}}}), Decision::kDeny);
-  EXPECT_EQ(decide(*p, "ec2:x", "*", {{"aws:sourceip", {"10.1.2.3"}}, {"aws:requestedregion", {"eu-west-1"}}}),
+  EXPECT_EQ(decide(*p, "ec2:x", "*",
+                   {{"aws:sourceip", {"10.1.2.3"}}, {"aws:requestedregion", {"eu-west-1"}}}),
             Decision::kNone);
 }
 
 TEST(Policy, refuses_malformed_documents) {
-  for (const char* bad : {"", "{}", "[]", R"({"Statement":[]})",
-                          R"({"Statement":{"Effect":"Maybe","Action":"*","Resource":"*"}})",
-                          R"({"Statement":{"Effect":"Allow","Action":"nocolon","Resource":"*"}})",
-                          R"({"Statement":{"Effect":"Allow","Action":"*"}})",
-                          R"({"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bogus":{"a":"b"}}}})",
-                          R"({"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}})"}) {
+  for (
+      const char* bad :
+      {"", "{}", "[]", R"({"Statement":[]})",
+       R"({"Statement":{"Effect":"Maybe","Action":"*","Resource":"*"}})",
+       R"({"Statement":{"Effect":"Allow","Action":"nocolon","Resource":"*"}})",
+       R"({"Statement":{"Effect":"Allow","Action":"*"}})",
+       R"({"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bogus":{"a":"b"}}}})",
+       R"({"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}})"}) {
     auto p = Policy::parse(bad, PolicyKind::kIdentity);
     ASSERT_FALSE(p) << bad;
     EXPECT_EQ(p.error().context().aws_code, "MalformedPolicyDocument");
@@ -73,12 +82,21 @@ TEST(Policy, refuses_malformed_documents) {
 }
 
 TEST(Policy, public_grants_as_s3_defines_them) {
-  EXPECT_TRUE(policy(R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]})",
-                     PolicyKind::kResource)->grants_public_access());
-  EXPECT_FALSE(policy(R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1"}}}]})",
-                      PolicyKind::kResource)->grants_public_access());
-  EXPECT_FALSE(policy(R"({"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"s3:*","Resource":"arn:aws:s3:::b"}]})",
-                      PolicyKind::kResource)->grants_public_access());
+  EXPECT_TRUE(
+      policy(
+          R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]})",
+          PolicyKind::kResource)
+          ->grants_public_access());
+  EXPECT_FALSE(
+      policy(
+          R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1"}}}]})",
+          PolicyKind::kResource)
+          ->grants_public_access());
+  EXPECT_FALSE(
+      policy(
+          R"({"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"s3:*","Resource":"arn:aws:s3:::b"}]})",
+          PolicyKind::kResource)
+          ->grants_public_access());
 }
 
 TEST(SimIam, stolen_instance_credentials_are_revoked_by_token_age) {
@@ -89,8 +107,10 @@ TEST(SimIam, stolen_instance_credentials_are_revoked_by_token_age) {
   ASSERT_TRUE(attacker->ec2().describe_instances({}));
   org.world->advance(5min);
   auto s = org.admin_session();
-  const std::string revoke = std::string(R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"DateLessThan":{"aws:TokenIssueTime":")") +
-                             format_iso8601(org.world->now()) + R"("}}}]})";
+  const std::string revoke =
+      std::string(
+          R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"DateLessThan":{"aws:TokenIssueTime":")") +
+      format_iso8601(org.world->now()) + R"("}}}]})";
   ASSERT_TRUE(s->iam().put_role_policy("app-role", "AWSRevokeOlderSessions", revoke));
   auto denied = attacker->ec2().describe_instances({});
   ASSERT_FALSE(denied);
@@ -116,11 +136,14 @@ TEST(SimIam, deny_all_user_policy_applies_to_later_calls) {
   ASSERT_TRUE(s->iam().create_user("ci-deployer", {}));
   auto key = s->iam().create_access_key("ci-deployer");
   ASSERT_TRUE(key);
-  ASSERT_TRUE(s->iam().attach_user_policy("ci-deployer", "arn:aws:iam::aws:policy/AdministratorAccess"));
-  auto leaked = org.attacker_session(Credentials{key->metadata.access_key_id, key->secret_access_key, {}, {}});
+  ASSERT_TRUE(
+      s->iam().attach_user_policy("ci-deployer", "arn:aws:iam::aws:policy/AdministratorAccess"));
+  auto leaked = org.attacker_session(
+      Credentials{key->metadata.access_key_id, key->secret_access_key, {}, {}});
   ASSERT_TRUE(leaked->iam().list_users());
-  ASSERT_TRUE(s->iam().put_user_policy("ci-deployer", "firebreak-deny-all",
-                                       R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]})"));
+  ASSERT_TRUE(s->iam().put_user_policy(
+      "ci-deployer", "firebreak-deny-all",
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]})"));
   auto r = leaked->iam().list_users();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().context().aws_code, "AccessDenied");
@@ -135,7 +158,8 @@ TEST(SimIam, inactive_key_fails_with_aws_errors_and_is_not_recorded) {
   ASSERT_TRUE(s->iam().create_user("ci-deployer", {}));
   auto key = s->iam().create_access_key("ci-deployer");
   ASSERT_TRUE(key);
-  auto leaked = org.attacker_session(Credentials{key->metadata.access_key_id, key->secret_access_key, {}, {}});
+  auto leaked = org.attacker_session(
+      Credentials{key->metadata.access_key_id, key->secret_access_key, {}, {}});
   ASSERT_TRUE(s->iam().update_access_key("ci-deployer", key->metadata.access_key_id, "Inactive"));
   const auto before = org.world->record_count();
   auto iam = leaked->iam().list_users();
@@ -182,7 +206,8 @@ TEST(SimIam, responder_assumes_role_across_accounts_and_is_recorded_in_both) {
   EXPECT_EQ((*session)->account_id(), kProd);
   auto me = (*session)->sts().get_caller_identity();
   ASSERT_TRUE(me);
-  EXPECT_EQ(me->arn, std::string("arn:aws:sts::") + kProd + ":assumed-role/firebreak-responder/firebreak-INC-9");
+  EXPECT_EQ(me->arn, std::string("arn:aws:sts::") + kProd +
+                         ":assumed-role/firebreak-responder/firebreak-INC-9");
   ASSERT_TRUE((*session)->ec2().describe_instances({}));
   auto in_security = org.records_named(kSecurity, "AssumeRole");
   auto in_prod = org.records_named(kProd, "AssumeRole");

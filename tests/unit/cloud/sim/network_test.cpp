@@ -195,14 +195,16 @@ TEST(FlowLogs, accept_while_connected_then_reject_after_isolation) {
   for (const auto& f : sink->files) {
     if (f.kind != "vpcflowlogs") continue;
     EXPECT_EQ(f.bucket, "prod-flow-logs");
-    EXPECT_TRUE(f.key.starts_with(std::string("AWSLogs/") + kProd + "/vpcflowlogs/us-east-1/2024/06/01/"))
+    EXPECT_TRUE(
+        f.key.starts_with(std::string("AWSLogs/") + kProd + "/vpcflowlogs/us-east-1/2024/06/01/"))
         << f.key;
     EXPECT_TRUE(f.key.ends_with(".log.gz"));
     text += gunzip(f.bytes);
   }
   ASSERT_FALSE(text.empty());
-  EXPECT_TRUE(text.starts_with("version account-id interface-id srcaddr dstaddr srcport dstport "
-                               "protocol packets bytes start end action log-status\n"));
+  EXPECT_TRUE(
+      text.starts_with("version account-id interface-id srcaddr dstaddr srcport dstport "
+                       "protocol packets bytes start end action log-status\n"));
   const std::string eni = org.primary_eni();
   // Outbound keep-alives to the attacker were accepted ...
   EXPECT_NE(text.find(eni + " 10.0.1."), std::string::npos);

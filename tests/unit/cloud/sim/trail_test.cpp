@@ -59,8 +59,9 @@ TEST(CloudTrailRecords, have_the_real_shape) {
   EXPECT_EQ(r["requestParameters"]["disableApiTermination"]["value"], true);
   EXPECT_EQ(r["responseElements"]["_return"], true);
   EXPECT_EQ(r["tlsDetails"]["clientProvidedHostHeader"], "ec2.us-east-1.amazonaws.com");
-  EXPECT_TRUE(std::regex_match(r["eventID"].get<std::string>(),
-                               std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
+  EXPECT_TRUE(std::regex_match(
+      r["eventID"].get<std::string>(),
+      std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
   EXPECT_EQ(r["eventTime"], format_iso8601(org.world->now()));
   // Errors carry errorCode / errorMessage and no responseElements.
   req.instance_id = "i-0fffffffffffffff1";
@@ -75,7 +76,8 @@ TEST(CloudTrailDelivery, files_named_like_aws_and_read_back_by_the_reader) {
   Org org;
   auto sink = std::make_shared<Sink>();
   org.world->add_sink(sink);
-  ASSERT_TRUE(org.world->add_trail({"org-trail", kSecurity, "us-east-1", "acme-cloudtrail", "", true, true, true, true}));
+  ASSERT_TRUE(org.world->add_trail(
+      {"org-trail", kSecurity, "us-east-1", "acme-cloudtrail", "", true, true, true, true}));
   auto s = org.admin_session();
   ASSERT_TRUE(s->ec2().describe_instances({}));
   ASSERT_TRUE(s->ec2().create_tags({org.instance}, {{"Quarantine", "INC-1"}}));
@@ -83,7 +85,8 @@ TEST(CloudTrailDelivery, files_named_like_aws_and_read_back_by_the_reader) {
   EXPECT_TRUE(sink->files.empty()) << "nothing before the delivery interval";
   org.world->advance(7min);
   std::size_t records = 0;
-  const std::regex key(R"(AWSLogs/o-a1b2c3d4e5/(\d{12})/CloudTrail/([a-z0-9-]+)/\d{4}/\d{2}/\d{2}/\1_CloudTrail_\2_\d{8}T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz)");
+  const std::regex key(
+      R"(AWSLogs/o-a1b2c3d4e5/(\d{12})/CloudTrail/([a-z0-9-]+)/\d{4}/\d{2}/\d{2}/\1_CloudTrail_\2_\d{8}T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz)");
   Collect c;
   event::Reader reader;
   for (const auto& f : sink->files) {
@@ -113,7 +116,8 @@ TEST(CloudTrailDelivery, stop_logging_stops_delivery_for_that_trail) {
   Org org;
   auto sink = std::make_shared<Sink>();
   org.world->add_sink(sink);
-  ASSERT_TRUE(org.world->add_trail({"prod-trail", kProd, "us-east-1", "prod-trail-bucket", "", true, false, true, true}));
+  ASSERT_TRUE(org.world->add_trail(
+      {"prod-trail", kProd, "us-east-1", "prod-trail-bucket", "", true, false, true, true}));
   auto s = org.admin_session();
   ASSERT_TRUE(s->cloudtrail().stop_logging("prod-trail"));
   auto status = s->cloudtrail().get_trail_status("prod-trail");
@@ -143,7 +147,8 @@ TEST(CloudTrailDelivery, stop_logging_stops_delivery_for_that_trail) {
   org.world->advance(10min);
   bool seen = false;
   for (const auto& f : sink->files)
-    if (f.kind == "cloudtrail" && gunzip(f.bytes).find("after-start") != std::string::npos) seen = true;
+    if (f.kind == "cloudtrail" && gunzip(f.bytes).find("after-start") != std::string::npos)
+      seen = true;
   EXPECT_TRUE(seen);
 }
 
@@ -202,7 +207,8 @@ std::string run_script(std::uint64_t seed) {
   Org org(o);
   auto sink = std::make_shared<Sink>();
   org.world->add_sink(sink);
-  (void)org.world->add_trail({"org-trail", kSecurity, "us-east-1", "acme-cloudtrail", "", true, true, true, true});
+  (void)org.world->add_trail(
+      {"org-trail", kSecurity, "us-east-1", "acme-cloudtrail", "", true, true, true, true});
   (void)org.world->add_flow_log(org.vpc, "flow-bucket");
   org.world->add_threat_ips("c2", {"198.51.100.0/24"});
   (void)org.world->add_detector(kProd, "us-east-1", "gd-bucket");
