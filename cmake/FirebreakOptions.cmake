@@ -23,7 +23,9 @@ if(FIREBREAK_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
     message(FATAL_ERROR "FIREBREAK_FUZZ needs clang (use the 'fuzz' preset)")
   endif()
-  set(_fz -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  # UB must stop the fuzzer (as it stops the dev build's tests), not just print.
+  set(_fz -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+      -fno-omit-frame-pointer)
   target_compile_options(firebreak_options INTERFACE ${_fz})
   target_link_options(firebreak_options INTERFACE -fsanitize=address,undefined)
 endif()

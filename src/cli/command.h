@@ -15,7 +15,12 @@ struct Context {
 // One function per top-level subcommand; each adds itself (and its children) to `app` and
 // stores its result in ctx.exit_code when it runs.
 void add_version_command(CLI::App& app, Context& ctx);
+void add_detect_command(CLI::App& app, Context& ctx);
+void add_rules_command(CLI::App& app, Context& ctx);
+void add_events_command(CLI::App& app, Context& ctx);
+void add_evidence_command(CLI::App& app, Context& ctx);
 void add_sim_command(CLI::App& app, Context& ctx);
+void add_whoami_command(CLI::App& app, Context& ctx);
 
 // Adds every subcommand (src/cli/commands.cpp).
 void add_all_commands(CLI::App& app, Context& ctx);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <limits>
 #include <thread>
 
 namespace firebreak {
@@ -106,6 +108,9 @@ std::optional<TimePoint> parse_iso8601(std::string_view s) noexcept {
   if (p != s.size()) return std::nullopt;
   const std::int64_t secs = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 +
                             std::min(second, 59u) - offset_s;
+  // TimePoint counts nanoseconds in 64 bits: years before 1678 or after 2261 do not fit.
+  constexpr std::int64_t kMaxSecs = std::numeric_limits<std::int64_t>::max() / 1000000000 - 1;
+  if (secs > kMaxSecs || secs < -kMaxSecs) return std::nullopt;
   return TimePoint(duration_cast<Duration>(nanoseconds(secs * 1000000000 + frac_ns)));
 }
 
@@ -159,6 +164,9 @@ std::string format_compact_minute(TimePoint t) {
 }
 
 TimePoint from_unix_seconds(std::int64_t seconds) noexcept {
+  // Saturates outside what 64-bit nanoseconds hold (before 1678, after 2261).
+  constexpr std::int64_t kMaxSecs = std::numeric_limits<std::int64_t>::max() / 1000000000 - 1;
+  seconds = std::clamp(seconds, -kMaxSecs, kMaxSecs);
   return TimePoint(duration_cast<Duration>(std::chrono::seconds(seconds)));
 }
 std::int64_t to_unix_seconds(TimePoint t) noexcept {

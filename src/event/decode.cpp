@@ -36,23 +36,150 @@ TimePoint time_at(Value v, std::string_view key, bool any_case = false) {
   return parse_iso8601(s).value_or(TimePoint{});
 }
 
+std::string_view kind_name(Value::Kind k) {
+  switch (k) {
+    case Value::Kind::kNull: return "null";
+    case Value::Kind::kBool: return "a boolean";
+    case Value::Kind::kInt64:
+    case Value::Kind::kUint64:
+    case Value::Kind::kDouble: return "a number";
+    case Value::Kind::kString: return "a string";
+    case Value::Kind::kArray: return "an array";
+    case Value::Kind::kObject: return "an object";
+  }
+  return "a value";
+}
+
+// A field the event model relies on must have the documented type when present (null counts as
+// absent): a record that says eventName: 42 is corrupt, and is reported rather than half-read.
+Status expect_kind(Value root, std::string_view key, Value::Kind want, const RecordRef& ref,
+                   bool any_case = false) {
+  auto m = any_case ? member_any_case(root, key) : root.member(key);
+  if (!m || m->is_null()) return {};
+  const Value::Kind k = m->kind();
+  if (k == want) return {};
+  return fail(ErrorCode::kParse,
+              fmt::format("field '{}' is {}, expected {}", key, kind_name(k), kind_name(want)),
+              ErrorContext{.where = ref.describe()});
+}
+
+Status expect_time(Value root, std::string_view key, const RecordRef& ref, bool any_case = false) {
+  const auto s = string_at(root, key, any_case);
+  if (s.empty() || parse_iso8601(s)) return {};
+  return fail(ErrorCode::kParse,
+              fmt::format("field '{}' is not an ISO 8601 time: '{}'", key, s.substr(0, 64)),
+              ErrorContext{.where = ref.describe()});
+}
+
 }  // namespace
 
-RecordShape classify(Value root) noexcept {
-  if (root.kind() != Value::Kind::kObject) return RecordShape::kUnknown;
-  if (root.member("detail-type") && root.member("detail")) return RecordShape::kEventBridge;
-  if (root.member("eventVersion") && (root.member("eventSource") || root.member("eventName"))) {
+TopLevel scan_top(Value root) noexcept {
+  static constexpr std::string_view kNames[TopLevel::kCount] = {
+      "eventVersion", "eventSource",        "eventName",    "eventTime",       "eventID",
+      "awsRegion",    "recipientAccountId", "errorCode",    "sourceIPAddress", "userAgent",
+      "userIdentity", "detail-type",        "detail",       "CloudTrailEvent", "SchemaVersion",
+      "ProductArn",   "digestStartTime",    "digestEndTime"};
+  TopLevel top;
+  if (root.kind() != Value::Kind::kObject) return top;
+  top.object = true;
+  root.for_each_member([&](std::string_view key, Value v) {
+    for (int i = 0; i < TopLevel::kCount; ++i) {
+      if (kNames[i].size() == key.size() && kNames[i] == key) {
+        if (!top.at[i]) top.at[i] = v;
+        return;
+      }
+    }
+  });
+  return top;
+}
+
+RecordShape classify(Value root) noexcept { return classify(root, scan_top(root)); }
+
+RecordShape classify(Value root, const TopLevel& top) noexcept {
+  using T = TopLevel;
+  if (!top.object) return RecordShape::kUnknown;
+  if (top.at[T::kCloudTrailEvent] && top.at[T::kCloudTrailEvent]->is_string()) {
+    return RecordShape::kLookupWrapper;
+  }
+  if (top.at[T::kDetailType] && top.at[T::kDetail]) return RecordShape::kEventBridge;
+  if (top.at[T::kEventVersion] && (top.at[T::kEventSource] || top.at[T::kEventName])) {
     return RecordShape::kCloudTrail;
   }
-  if (root.member("SchemaVersion") && root.member("ProductArn")) return RecordShape::kSecurityHub;
+  if (top.at[T::kSchemaVersion] && top.at[T::kProductArn]) return RecordShape::kSecurityHub;
   if (member_any_case(root, "type") && member_any_case(root, "resource") &&
       member_any_case(root, "id")) {
     return RecordShape::kGuardDuty;
   }
+  if (top.at[T::kDigestStartTime] && top.at[T::kDigestEndTime]) {
+    return RecordShape::kCloudTrailDigest;
+  }
   return RecordShape::kUnknown;
 }
 
+namespace {
+
+// CloudTrail from the scanned top level: type checks and fields without further lookups.
+Status cloudtrail_fields(const TopLevel& top, const RecordRef& ref, Event::Fields& f) {
+  using T = TopLevel;
+  using K = Value::Kind;
+  static constexpr std::pair<T::Key, std::string_view> kStrings[] = {
+      {T::kEventVersion, "eventVersion"},
+      {T::kEventSource, "eventSource"},
+      {T::kEventName, "eventName"},
+      {T::kEventTime, "eventTime"},
+      {T::kEventId, "eventID"},
+      {T::kAwsRegion, "awsRegion"},
+      {T::kRecipientAccountId, "recipientAccountId"},
+      {T::kErrorCode, "errorCode"},
+      {T::kSourceIpAddress, "sourceIPAddress"},
+      {T::kUserAgent, "userAgent"}};
+  auto bad = [&](std::string_view key, K got, K want) {
+    return fail(ErrorCode::kParse,
+                fmt::format("field '{}' is {}, expected {}", key, kind_name(got), kind_name(want)),
+                ErrorContext{.where = ref.describe()});
+  };
+  for (const auto& [k, name] : kStrings) {
+    const auto& v = top.at[k];
+    if (v && !v->is_null() && !v->is_string()) return bad(name, v->kind(), K::kString);
+  }
+  if (const auto& ui = top.at[T::kUserIdentity]; ui && !ui->is_null() && ui->kind() != K::kObject) {
+    return bad("userIdentity", ui->kind(), K::kObject);
+  }
+  auto str = [&](T::Key k) {
+    const auto& v = top.at[k];
+    return v ? v->string().value_or(std::string_view{}) : std::string_view{};
+  };
+  if (const auto t = str(T::kEventTime); !t.empty()) {
+    auto parsed = parse_iso8601(t);
+    if (!parsed) {
+      return fail(ErrorCode::kParse,
+                  fmt::format("field 'eventTime' is not an ISO 8601 time: '{}'", t.substr(0, 64)),
+                  ErrorContext{.where = ref.describe()});
+    }
+    f.time = *parsed;
+  }
+  f.account = str(T::kRecipientAccountId);
+  if (f.account.empty() && top.at[T::kUserIdentity]) {
+    f.account = string_at(*top.at[T::kUserIdentity], "accountId");
+  }
+  f.region = str(T::kAwsRegion);
+  f.id = str(T::kEventId);
+  f.service = str(T::kEventSource);
+  f.name = str(T::kEventName);
+  return {};
+}
+
+Result<Event> decode_with(Value root, const TopLevel* top, SourceKind kind, RecordRef ref);
+
+}  // namespace
+
 Result<Event> decode_record(Value root, SourceKind kind, RecordRef ref) {
+  return decode_with(root, nullptr, kind, std::move(ref));
+}
+
+namespace {
+
+Result<Event> decode_with(Value root, const TopLevel* top_in, SourceKind kind, RecordRef ref) {
   if (root.kind() != Value::Kind::kObject) {
     return fail(ErrorCode::kParse, "record is not a JSON object",
                 ErrorContext{.where = ref.describe()});
@@ -61,18 +188,20 @@ Result<Event> decode_record(Value root, SourceKind kind, RecordRef ref) {
   f.source = kind;
   switch (kind) {
     case SourceKind::kCloudTrail: {
-      f.time = time_at(root, "eventTime");
-      f.account = string_at(root, "recipientAccountId");
-      if (f.account.empty()) {
-        if (auto ui = root.member("userIdentity")) f.account = string_at(*ui, "accountId");
+      if (top_in) {
+        FIREBREAK_TRY_STATUS(cloudtrail_fields(*top_in, ref, f));
+      } else {
+        FIREBREAK_TRY_STATUS(cloudtrail_fields(scan_top(root), ref, f));
       }
-      f.region = string_at(root, "awsRegion");
-      f.id = string_at(root, "eventID");
-      f.service = string_at(root, "eventSource");
-      f.name = string_at(root, "eventName");
       break;
     }
     case SourceKind::kGuardDuty: {
+      using K = Value::Kind;
+      for (std::string_view key : {"id", "type", "accountId", "region", "updatedAt"}) {
+        FIREBREAK_TRY_STATUS(expect_kind(root, key, K::kString, ref, true));
+      }
+      FIREBREAK_TRY_STATUS(expect_kind(root, "resource", K::kObject, ref, true));
+      FIREBREAK_TRY_STATUS(expect_kind(root, "service", K::kObject, ref, true));
       if (auto service = member_any_case(root, "service")) {
         f.time = time_at(*service, "eventLastSeen", true);
       }
@@ -86,6 +215,12 @@ Result<Event> decode_record(Value root, SourceKind kind, RecordRef ref) {
       break;
     }
     case SourceKind::kSecurityHub: {
+      using K = Value::Kind;
+      for (std::string_view key : {"Id", "AwsAccountId", "Region", "UpdatedAt", "CreatedAt"}) {
+        FIREBREAK_TRY_STATUS(expect_kind(root, key, K::kString, ref));
+      }
+      FIREBREAK_TRY_STATUS(expect_kind(root, "Types", K::kArray, ref));
+      FIREBREAK_TRY_STATUS(expect_kind(root, "Resources", K::kArray, ref));
       f.time = time_at(root, "LastObservedAt");
       if (f.time == TimePoint{}) f.time = time_at(root, "UpdatedAt");
       if (f.time == TimePoint{}) f.time = time_at(root, "CreatedAt");
@@ -114,12 +249,18 @@ Result<Event> decode_record(Value root, SourceKind kind, RecordRef ref) {
   return Event(root, f, std::move(ref));
 }
 
-Status decode_records_impl(Value root, std::optional<SourceKind> kind, const RecordRef& ref,
-                           void* ctx, void (*cb)(void*, const Event&)) {
-  const RecordShape shape = classify(root);
+}  // namespace
+
+Status decode_records_impl(Value root, const TopLevel* top_in, std::optional<SourceKind> kind,
+                           const RecordRef& ref, void* ctx, void (*cb)(void*, const Event&)) {
+  TopLevel scanned;
+  if (!top_in) scanned = scan_top(root);
+  const TopLevel& top = top_in ? *top_in : scanned;
+  const RecordShape shape = classify(root, top);
+  if (shape == RecordShape::kCloudTrailDigest && !kind) return {};
   if (shape == RecordShape::kEventBridge) {
-    const auto detail_type = string_at(root, "detail-type");
-    const auto detail = root.member("detail");
+    const auto detail_type = top.at[TopLevel::kDetailType]->string().value_or(std::string_view{});
+    const auto detail = top.at[TopLevel::kDetail];
     if (!detail || detail->kind() != Value::Kind::kObject) {
       return fail(ErrorCode::kParse, "EventBridge envelope has no object 'detail'",
                   ErrorContext{.where = ref.describe()});
@@ -175,7 +316,7 @@ Status decode_records_impl(Value root, std::optional<SourceKind> kind, const Rec
                     ErrorContext{.where = ref.describe()});
     }
   }
-  FIREBREAK_TRY(Event e, decode_record(root, k, ref));
+  FIREBREAK_TRY(Event e, decode_with(root, &top, k, ref));
   cb(ctx, e);
   return {};
 }

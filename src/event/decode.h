@@ -9,6 +9,9 @@
 //    *" -> every element of detail.findings as ASFF.
 //  - ASFF: has "SchemaVersion" and "ProductArn".
 //  - GuardDuty: has "Type"/"type" and "Resource"/"resource" (and an "Id"/"id").
+//  - CloudTrail digest: has "digestStartTime" and "digestEndTime"; yields no event and no error,
+//    so a directory copied from a trail's bucket reads cleanly.
+//  - lookup-events entry: has a string "CloudTrailEvent" (the reader parses it and decodes that).
 //  - Flow-log records are built by the flow-log reader with kind kVpcFlow.
 
 #include <optional>
@@ -24,9 +27,42 @@ enum class RecordShape : std::uint8_t {
   kSecurityHub,
   kVpcFlow,
   kEventBridge,
+  kCloudTrailDigest,  // a CloudTrail digest file: integrity data, no events (read as none)
+  kLookupWrapper,     // a lookup-events entry: the record is the JSON string in CloudTrailEvent
 };
 
+// The top-level members the decoder looks at, found in one pass over the record (the hot path:
+// one scan instead of a lookup per key). The first occurrence of a duplicated key wins, as with
+// Value::member.
+struct TopLevel {
+  enum Key : std::uint8_t {
+    kEventVersion,
+    kEventSource,
+    kEventName,
+    kEventTime,
+    kEventId,
+    kAwsRegion,
+    kRecipientAccountId,
+    kErrorCode,
+    kSourceIpAddress,
+    kUserAgent,
+    kUserIdentity,
+    kDetailType,
+    kDetail,
+    kCloudTrailEvent,
+    kSchemaVersion,
+    kProductArn,
+    kDigestStartTime,
+    kDigestEndTime,
+    kCount
+  };
+  std::optional<Value> at[kCount];
+  bool object = false;
+};
+[[nodiscard]] TopLevel scan_top(Value root) noexcept;
+
 [[nodiscard]] RecordShape classify(Value root) noexcept;
+[[nodiscard]] RecordShape classify(Value root, const TopLevel& top) noexcept;
 
 // Builds the Event for a record already known to be of `kind` (no envelope).
 [[nodiscard]] Result<Event> decode_record(Value root, SourceKind kind, RecordRef ref);
@@ -39,13 +75,22 @@ Status decode_records(Value root, std::optional<SourceKind> kind, const RecordRe
                       F&& on_event);
 
 // Non-template core of decode_records.
-Status decode_records_impl(Value root, std::optional<SourceKind> kind, const RecordRef& ref,
-                           void* ctx, void (*cb)(void*, const Event&));
+Status decode_records_impl(Value root, const TopLevel* top, std::optional<SourceKind> kind,
+                           const RecordRef& ref, void* ctx, void (*cb)(void*, const Event&));
 
 template <class F>
 Status decode_records(Value root, std::optional<SourceKind> kind, const RecordRef& ref,
                       F&& on_event) {
-  return decode_records_impl(root, kind, ref, &on_event, [](void* f, const Event& e) {
+  return decode_records_impl(root, nullptr, kind, ref, &on_event, [](void* f, const Event& e) {
+    (*static_cast<std::remove_reference_t<F>*>(f))(e);
+  });
+}
+
+// The same with the record's TopLevel already scanned.
+template <class F>
+Status decode_records(Value root, const TopLevel& top, std::optional<SourceKind> kind,
+                      const RecordRef& ref, F&& on_event) {
+  return decode_records_impl(root, &top, kind, ref, &on_event, [](void* f, const Event& e) {
     (*static_cast<std::remove_reference_t<F>*>(f))(e);
   });
 }

@@ -1,11 +1,15 @@
 #include "firebreak/event/reader.h"
 
 #include <fmt/format.h>
-#include <zlib.h>
+
+#include <cstring>
+#include <functional>
 
 #include "decode.h"
 #include "dom.h"
 #include "firebreak/core/fs.h"
+#include "reader_impl.h"
+#include "scan.h"
 
 namespace firebreak::event {
 namespace dom = simdjson::dom;
@@ -42,51 +46,13 @@ ReadSummary& ReadSummary::operator+=(const ReadSummary& o) {
   return *this;
 }
 
+namespace detail {
+
 namespace {
 
-bool is_gzip(std::string_view b) {
-  return b.size() >= 2 && static_cast<unsigned char>(b[0]) == 0x1f &&
-         static_cast<unsigned char>(b[1]) == 0x8b;
-}
+constexpr std::size_t kSniffBytes = 64u << 10;
 
-Result<std::string> gunzip(std::string_view in, std::size_t limit) {
-  z_stream zs{};
-  if (inflateInit2(&zs, 15 + 32) != Z_OK) return fail(ErrorCode::kInternal, "inflateInit failed");
-  std::string out;
-  out.resize(std::min<std::size_t>(limit, std::max<std::size_t>(in.size() * 8, 1 << 16)));
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  std::size_t produced = 0;
-  int rc = Z_OK;
-  for (;;) {
-    if (produced == out.size()) {
-      if (out.size() >= limit) {
-        inflateEnd(&zs);
-        return fail(ErrorCode::kLimitExceeded,
-                    fmt::format("inflated data exceeds the {} byte limit", limit));
-      }
-      out.resize(std::min(limit, out.size() * 2));
-    }
-    zs.next_out = reinterpret_cast<Bytef*>(out.data() + produced);
-    zs.avail_out = static_cast<uInt>(out.size() - produced);
-    rc = inflate(&zs, Z_NO_FLUSH);
-    produced = out.size() - zs.avail_out;
-    if (rc == Z_STREAM_END) {
-      // Concatenated gzip members are valid gzip: continue with the next one.
-      if (zs.avail_in > 0 && inflateReset(&zs) == Z_OK) continue;
-      break;
-    }
-    if (rc != Z_OK && rc != Z_BUF_ERROR) break;
-    if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;
-  }
-  inflateEnd(&zs);
-  out.resize(produced);
-  if (rc != Z_STREAM_END) {
-    return fail(ErrorCode::kParse,
-                fmt::format("truncated or corrupt gzip data after {} bytes", produced));
-  }
-  return out;
-}
+bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 std::optional<SourceKind> kind_for(InputFormat f) {
   switch (f) {
@@ -99,149 +65,481 @@ std::optional<SourceKind> kind_for(InputFormat f) {
   }
 }
 
+std::string_view strip_line(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
+bool blank(std::string_view line) {
+  for (char c : line) {
+    if (!is_ws(c)) return false;
+  }
+  return true;
+}
+
+std::string json_error(simdjson::error_code err) {
+  return fmt::format("not valid JSON: {}", simdjson::error_message(err));
+}
+
 }  // namespace
 
-struct Reader::Impl {
-  ReadOptions options;
-  dom::parser parser;
-  dom::parser inner_parser;  // for lookup-events' embedded JSON strings
-
-  explicit Impl(ReadOptions o) : options(o), parser(o.max_document_bytes) {}
-
-  void emit_record(dom::element record, const RecordRef& ref, EventSink& sink, ReadSummary& s) {
-    const std::optional<SourceKind> kind = kind_for(options.format);
-    auto status = detail::decode_records(from_dom(record), kind, ref, [&](const Event& e) {
-      ++s.events;
-      sink.on_event(e);
+Result<std::vector<std::filesystem::path>> expand_inputs(const std::filesystem::path& input) {
+  FIREBREAK_TRY(auto files, expand_paths({input}));
+  std::error_code ec;
+  if (std::filesystem::is_directory(input, ec)) {
+    std::erase_if(files, [](const std::filesystem::path& f) {
+      const auto name = f.filename().string();
+      return name.starts_with("README") || f.extension() == ".md";
     });
-    if (!status) {
-      ++s.skipped;
-      sink.on_error(status.error());
+  }
+  return files;
+}
+
+ReaderCore::ReaderCore(const ReadOptions& options) : options_(options) {
+  // Depth: a record may nest max_depth deep; a container document adds two levels around it.
+  // An allocation failure here surfaces as an error from the first parse.
+  if (doc_parser_.allocate(1u << 16, options_.max_depth + 2)) {
+  }
+  if (line_parser_.allocate(1u << 16, options_.max_depth + 2)) {
+  }
+  if (inner_parser_.allocate(1u << 16, options_.max_depth)) {
+  }
+}
+
+void ReaderCore::skip(Error error, EventSink& sink, ReadSummary& s) {
+  ++s.skipped;
+  sink.on_error(error);
+}
+
+Sniff ReaderCore::sniff(Window& w) {
+  Sniff out;
+  w.fill_to(kSniffBytes);
+  if (w.view().starts_with("\xEF\xBB\xBF")) w.consume(3);  // UTF-8 byte-order mark
+  // The first line (filled further when it is longer than the sniffing head).
+  auto line_end = [&](std::size_t from) {
+    for (;;) {
+      const auto v = w.view();
+      const auto nl = v.find('\n', from);
+      if (nl != std::string_view::npos) return nl;
+      if (v.size() > options_.max_document_bytes || !w.fill()) return v.size();
+    }
+  };
+  const auto v0 = w.view();
+  std::size_t first = 0;
+  while (first < v0.size() && is_ws(v0[first])) ++first;
+  if (first == v0.size()) {
+    out.layout = Layout::kEmpty;
+    return out;
+  }
+  const char c = v0[first];
+  const bool json = c == '{' || c == '[';
+  if (options_.format == InputFormat::kVpcFlow || !json) {
+    // Flow logs: a header line, or the default format without one.
+    const std::size_t e1 = line_end(first);
+    const auto line = strip_line(w.view().substr(first, e1 - first));
+    if (auto header = parse_flow_header(line)) {
+      out.layout = Layout::kFlowLog;
+      out.flow = std::make_shared<const FlowFormat>(std::move(*header));
+      out.header_lines = 1;
+      w.consume(std::min(w.size(), e1 + 1));
+      return out;
+    }
+    if (options_.format == InputFormat::kVpcFlow || is_default_flow_line(line)) {
+      out.layout = Layout::kFlowLog;
+      out.flow = default_flow_format();
+      return out;
+    }
+    out.layout = Layout::kUnknown;
+    return out;
+  }
+  if (c == '[') {
+    out.layout = Layout::kDocument;
+    return out;
+  }
+  // '{': a document, or JSON Lines. JSON Lines when one of the first two non-blank lines is a
+  // complete object on its own (so a broken first line does not hide the format) and there is
+  // more than one non-blank line. A pretty-printed document has no line that is a whole object.
+  const std::size_t e1 = line_end(first);
+  std::size_t s2 = e1;
+  {
+    const auto v = w.view();
+    while (s2 < v.size() && is_ws(v[s2])) ++s2;
+    if (s2 == v.size() && !w.eof()) {
+      w.fill_to(v.size() + 4096);
+      const auto v2 = w.view();
+      while (s2 < v2.size() && is_ws(v2[s2])) ++s2;
     }
   }
-
-  void emit_lookup_event(dom::element wrapper, const RecordRef& ref, EventSink& sink,
-                         ReadSummary& s) {
-    std::string_view text;
-    if (wrapper["CloudTrailEvent"].get_string().get(text) != simdjson::SUCCESS) {
-      ++s.skipped;
-      sink.on_error(Error(ErrorCode::kParse, "lookup-events entry has no string 'CloudTrailEvent'",
-                          ErrorContext{.where = ref.describe()}));
-      return;
-    }
-    dom::element inner;
-    if (auto err = inner_parser.parse(text.data(), text.size()).get(inner); err) {
-      ++s.skipped;
-      sink.on_error(
-          Error(ErrorCode::kParse,
-                fmt::format("CloudTrailEvent is not valid JSON: {}", simdjson::error_message(err)),
-                ErrorContext{.where = ref.describe()}));
-      return;
-    }
-    emit_record(inner, ref, sink, s);
+  if (s2 >= w.size()) {
+    out.layout = Layout::kDocument;  // a single line (or a single value)
+    return out;
   }
-
-  void read_array(dom::array records, const std::shared_ptr<const std::string>& file, bool lookup,
-                  EventSink& sink, ReadSummary& s) {
-    std::uint64_t index = 0;
-    for (dom::element record : records) {
-      RecordRef ref{file, index++, 0};
-      if (lookup)
-        emit_lookup_event(record, ref, sink, s);
-      else
-        emit_record(record, ref, sink, s);
-    }
+  bool lines = is_single_object_line(w.view().substr(first, e1 - first));
+  if (!lines) {
+    const std::size_t e2 = line_end(s2);
+    lines = is_single_object_line(w.view().substr(s2, e2 - s2));
   }
+  out.layout = lines ? Layout::kJsonLines : Layout::kDocument;
+  return out;
+}
 
-  void read_document(std::string_view bytes, const std::shared_ptr<const std::string>& file,
-                     EventSink& sink, ReadSummary& s) {
-    dom::element root;
-    if (auto err = parser.parse(bytes.data(), bytes.size()).get(root); err) {
-      ++s.skipped;
-      sink.on_error(Error(ErrorCode::kParse,
-                          fmt::format("not valid JSON: {}", simdjson::error_message(err)),
+void ReaderCore::read_stream(ByteStream& stream, const std::shared_ptr<const std::string>& file,
+                             EventSink& sink, ReadSummary& s) {
+  Window w(stream);
+  Sniff sn = sniff(w);
+  switch (sn.layout) {
+    case Layout::kEmpty: break;
+    case Layout::kUnknown:
+      ++s.failed_files;
+      sink.on_error(Error(ErrorCode::kUnsupported,
+                          "not a recognised telemetry format (expected JSON: CloudTrail, "
+                          "EventBridge, GuardDuty, Security Hub; or VPC Flow Logs text)",
                           ErrorContext{.where = *file}));
-      return;
-    }
-    dom::array arr;
-    if (root.get_array().get(arr) == simdjson::SUCCESS) {
-      read_array(arr, file, options.format == InputFormat::kLookupEvents, sink, s);
-      return;
-    }
-    dom::object obj;
-    if (root.get_object().get(obj) == simdjson::SUCCESS) {
-      for (std::string_view key : {"Records", "Events", "Findings", "findings"}) {
-        dom::array inner;
-        if (obj[key].get_array().get(inner) == simdjson::SUCCESS) {
-          read_array(inner, file, key == "Events", sink, s);
-          return;
+      break;
+    case Layout::kJsonLines:
+    case Layout::kFlowLog: read_lines(w, sn, file, sink, s); break;
+    case Layout::kDocument: read_document(w, file, sink, s); break;
+  }
+  // Drain what is left so `bytes` counts the whole file and a late stream error is seen.
+  while (w.size() > 0 || !w.eof()) {
+    w.consume(w.size());
+    if (!w.fill()) break;
+  }
+  s.bytes += w.offset();
+  if (w.error() && sn.layout != Layout::kJsonLines && sn.layout != Layout::kFlowLog &&
+      sn.layout != Layout::kDocument) {
+    skip(Error(w.error()->code(), w.error()->message(), ErrorContext{.where = *file}), sink, s);
+  }
+}
+
+// ---- line formats ----
+
+void ReaderCore::read_lines(Window& w, Sniff& sn, const std::shared_ptr<const std::string>& file,
+                            EventSink& sink, ReadSummary& s) {
+  std::uint64_t line_no = 1 + sn.header_lines;
+  for (;;) {
+    const std::size_t used = process_lines(w.view(), false, line_no, sn, file, sink, s);
+    w.consume(used);
+    if (w.size() > options_.max_record_bytes) {
+      // A line longer than the limit: report it, then drop bytes up to its newline.
+      skip(
+          Error(ErrorCode::kLimitExceeded,
+                fmt::format("line longer than the {} byte record limit", options_.max_record_bytes),
+                ErrorContext{.where = RecordRef{file, line_no - 1, line_no}.describe()}),
+          sink, s);
+      for (;;) {
+        const auto v = w.view();
+        const auto nl = v.find('\n');
+        if (nl != std::string_view::npos) {
+          w.consume(nl + 1);
+          break;
         }
+        w.consume(v.size());
+        if (!w.fill()) break;
       }
-    }
-    emit_record(root, RecordRef{file, 0, 0}, sink, s);
-  }
-
-  void read_lines(std::string_view bytes, const std::shared_ptr<const std::string>& file,
-                  EventSink& sink, ReadSummary& s) {
-    std::uint64_t line_no = 0, index = 0;
-    std::size_t pos = 0;
-    while (pos < bytes.size()) {
-      std::size_t end = bytes.find('\n', pos);
-      if (end == std::string_view::npos) end = bytes.size();
-      std::string_view line = bytes.substr(pos, end - pos);
-      pos = end + 1;
       ++line_no;
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-      RecordRef ref{file, index++, line_no};
-      if (line.size() > options.max_record_bytes) {
-        ++s.skipped;
-        sink.on_error(Error(ErrorCode::kLimitExceeded,
-                            fmt::format("record of {} bytes exceeds the {} byte limit", line.size(),
-                                        options.max_record_bytes),
-                            ErrorContext{.where = ref.describe()}));
-        continue;
-      }
-      dom::element root;
-      if (auto err = parser.parse(line.data(), line.size()).get(root); err) {
-        ++s.skipped;
-        sink.on_error(Error(ErrorCode::kParse,
-                            fmt::format("not valid JSON: {}", simdjson::error_message(err)),
-                            ErrorContext{.where = ref.describe()}));
-        continue;
-      }
-      if (options.format == InputFormat::kLookupEvents)
-        emit_lookup_event(root, ref, sink, s);
-      else
-        emit_record(root, ref, sink, s);
+      continue;
+    }
+    if (!w.fill()) {
+      process_lines(w.view(), true, line_no, sn, file, sink, s);
+      w.consume(w.size());
+      break;
     }
   }
+  if (w.error()) {
+    skip(Error(w.error()->code(), w.error()->message(),
+               ErrorContext{.where = fmt::format("{} line {}", *file, line_no)}),
+         sink, s);
+  }
+}
 
-  void read_bytes(std::string_view bytes, const std::shared_ptr<const std::string>& file,
-                  EventSink& sink, ReadSummary& s) {
-    s.bytes += bytes.size();
-    const auto first = bytes.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) return;  // empty file: no records
-    // JSON Lines: a JSON object on the first line followed by another value on a later line.
-    const auto nl = bytes.find('\n', first);
-    const bool multi_line = nl != std::string_view::npos &&
-                            bytes.find_first_not_of(" \t\r\n", nl) != std::string_view::npos;
-    if (bytes[first] == '{' && multi_line) {
-      dom::element probe;
-      std::string_view first_line = bytes.substr(first, nl - first);
-      if (parser.parse(first_line.data(), first_line.size()).get(probe) == simdjson::SUCCESS) {
-        read_lines(bytes, file, sink, s);
+void ReaderCore::read_line_chunk(std::string_view bytes, std::uint64_t first_line,
+                                 const Sniff& chunk_sniff,
+                                 const std::shared_ptr<const std::string>& file, EventSink& sink,
+                                 ReadSummary& s) {
+  Sniff sn = chunk_sniff;
+  std::uint64_t line_no = first_line;
+  s.bytes += bytes.size();
+  process_lines(bytes, true, line_no, sn, file, sink, s);
+}
+
+std::size_t ReaderCore::process_lines(std::string_view bytes, bool final, std::uint64_t& line_no,
+                                      Sniff& sn, const std::shared_ptr<const std::string>& file,
+                                      EventSink& sink, ReadSummary& s) {
+  std::size_t pos = 0;
+  for (;;) {
+    const void* nl = std::memchr(bytes.data() + pos, '\n', bytes.size() - pos);
+    std::size_t end;
+    if (nl) {
+      end = static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data());
+    } else if (final && pos < bytes.size()) {
+      end = bytes.size();
+    } else {
+      return pos;
+    }
+    const auto line = strip_line(bytes.substr(pos, end - pos));
+    if (line.size() > options_.max_record_bytes) {
+      skip(Error(ErrorCode::kLimitExceeded,
+                 fmt::format("line of {} bytes exceeds the {} byte record limit", line.size(),
+                             options_.max_record_bytes),
+                 ErrorContext{.where = RecordRef{file, line_no - 1, line_no}.describe()}),
+           sink, s);
+    } else if (!blank(line)) {
+      process_line(line, line_no, sn, file, sink, s);
+    }
+    ++line_no;
+    pos = end + 1;
+    if (pos >= bytes.size()) return bytes.size();
+  }
+}
+
+void ReaderCore::process_line(std::string_view line, std::uint64_t line_no, Sniff& sn,
+                              const std::shared_ptr<const std::string>& file, EventSink& sink,
+                              ReadSummary& s) {
+  const RecordRef ref{file, line_no - 1, line_no};
+  if (sn.layout == Layout::kFlowLog) {
+    // A header line again (concatenated files) switches the field list for the lines after it.
+    if (line[0] >= 'a' && line[0] <= 'z') {
+      if (auto header = parse_flow_header(line)) {
+        sn.flow = std::make_shared<const FlowFormat>(std::move(*header));
         return;
       }
     }
-    if (bytes[first] == '{' || bytes[first] == '[') {
-      read_document(bytes, file, sink, s);
+    if (auto st = flow_line_to_json(*sn.flow, line, flow_json_); !st) {
+      skip(st.error().at(ref.describe()), sink, s);
       return;
     }
-    ++s.skipped;
-    sink.on_error(Error(ErrorCode::kUnsupported, "not a recognised telemetry format",
-                        ErrorContext{.where = *file}));
+    flow_json_.reserve(flow_json_.size() + simdjson::SIMDJSON_PADDING);
+    dom::element root;
+    if (auto err = line_parser_.parse(flow_json_.data(), flow_json_.size(), false).get(root)) {
+      skip(Error(ErrorCode::kParse, json_error(err), ErrorContext{.where = ref.describe()}), sink,
+           s);
+      return;
+    }
+    auto e = decode_record(from_dom(root), SourceKind::kVpcFlow, ref);
+    if (!e) {
+      skip(e.error(), sink, s);
+      return;
+    }
+    ++s.events;
+    sink.on_event(*e);
+    return;
   }
+  dom::element root;
+  if (auto err = line_parser_.parse(line.data(), line.size(), false).get(root)) {
+    skip(Error(err == simdjson::DEPTH_ERROR ? ErrorCode::kLimitExceeded : ErrorCode::kParse,
+               err == simdjson::DEPTH_ERROR
+                   ? fmt::format("record nests deeper than the limit of {}", options_.max_depth)
+                   : json_error(err),
+               ErrorContext{.where = ref.describe()}),
+         sink, s);
+    return;
+  }
+  emit_root(root, ref, true, sink, s);
+}
+
+// ---- documents ----
+
+namespace {
+
+// Hands split records to the record parser.
+class SplitToRecords final : public SplitHandler {
+ public:
+  using Emit = std::function<void(std::string_view, std::uint64_t, std::string_view)>;
+  using Fail = std::function<void(std::uint64_t, Error)>;
+  SplitToRecords(Emit emit, Fail fail) : emit_(std::move(emit)), fail_(std::move(fail)) {}
+  void record(std::string_view bytes, std::uint64_t index, std::string_view key) override {
+    emit_(bytes, index, key);
+  }
+  void record_error(std::uint64_t index, Error error) override { fail_(index, std::move(error)); }
+
+ private:
+  Emit emit_;
+  Fail fail_;
+};
+
+}  // namespace
+
+void ReaderCore::read_document(Window& w, const std::shared_ptr<const std::string>& file,
+                               EventSink& sink, ReadSummary& s) {
+  w.fill_to(options_.max_document_bytes + 1);
+  const bool whole = w.eof() && !w.error() && w.size() <= options_.max_document_bytes;
+  simdjson::error_code parse_err = simdjson::SUCCESS;
+  if (whole) {
+    // Fast path: the whole document in one simdjson parse.
+    const auto v = w.view();
+    dom::element root;
+    parse_err = doc_parser_.parse(v.data(), v.size(), false).get(root);
+    if (!parse_err) {
+      emit_root(root, RecordRef{file, 0, 0}, false, sink, s);
+      return;
+    }
+  }
+  // Too large to parse whole, malformed, or cut short: split it into records, so one bad record
+  // (or a truncated end) costs only itself.
+  SplitToRecords handler(
+      [&](std::string_view bytes, std::uint64_t index, std::string_view key) {
+        const RecordRef ref{file, index, 0};
+        dom::element rec;
+        if (auto err = line_parser_.parse(bytes.data(), bytes.size(), false).get(rec)) {
+          skip(Error(
+                   err == simdjson::DEPTH_ERROR ? ErrorCode::kLimitExceeded : ErrorCode::kParse,
+                   err == simdjson::DEPTH_ERROR
+                       ? fmt::format("record nests deeper than the limit of {}", options_.max_depth)
+                       : json_error(err),
+                   ErrorContext{.where = ref.describe()}),
+               sink, s);
+          return;
+        }
+        emit_record(rec, ref, key == "Events", sink, s);
+      },
+      [&](std::uint64_t index, Error error) {
+        skip(std::move(error).at(RecordRef{file, index, 0}.describe()), sink, s);
+      });
+  auto outcome = split_container(w, {options_.max_record_bytes, options_.max_depth}, handler);
+  if (!outcome) {
+    skip(outcome.error().at(*file), sink, s);
+    return;
+  }
+  if (!outcome->container) {
+    // Not a record container: a single record that did not parse, or one too large.
+    if (w.error()) {
+      skip(Error(w.error()->code(), w.error()->message(), ErrorContext{.where = *file}), sink, s);
+    } else if (!whole) {
+      skip(Error(ErrorCode::kLimitExceeded,
+                 fmt::format("document larger than the {} byte limit and not a record container",
+                             options_.max_document_bytes),
+                 ErrorContext{.where = *file}),
+           sink, s);
+    } else {
+      skip(Error(parse_err == simdjson::DEPTH_ERROR ? ErrorCode::kLimitExceeded : ErrorCode::kParse,
+                 parse_err == simdjson::DEPTH_ERROR
+                     ? fmt::format("document nests deeper than the limit of {}", options_.max_depth)
+                     : json_error(parse_err),
+                 ErrorContext{.where = *file}),
+           sink, s);
+    }
+    return;
+  }
+  // The split went to the end of the document; trailing bytes after it are an error.
+  for (;;) {
+    const auto v = w.view();
+    std::size_t i = 0;
+    while (i < v.size() && is_ws(v[i])) ++i;
+    if (i < v.size()) {
+      skip(Error(ErrorCode::kParse,
+                 fmt::format("unexpected bytes after the document at byte {}", w.offset() + i),
+                 ErrorContext{.where = *file}),
+           sink, s);
+      break;
+    }
+    w.consume(i);
+    if (!w.fill()) break;
+  }
+  if (w.error()) {
+    skip(Error(w.error()->code(), w.error()->message(), ErrorContext{.where = *file}), sink, s);
+  }
+}
+
+void ReaderCore::emit_root(dom::element root, const RecordRef& ref, bool line_format,
+                           EventSink& sink, ReadSummary& s) {
+  auto where = [&](std::uint64_t index) {
+    return line_format ? ref : RecordRef{ref.file, index, 0};
+  };
+  dom::array arr;
+  if (root.get_array().get(arr) == simdjson::SUCCESS) {
+    std::uint64_t i = 0;
+    for (dom::element rec : arr) {
+      emit_record(rec, where(i), options_.format == InputFormat::kLookupEvents, sink, s);
+      ++i;
+    }
+    return;
+  }
+  dom::object obj;
+  // Containers have one or two members (the array, maybe NextToken); records have many, so they
+  // skip the four lookups.
+  if (root.get_object().get(obj) == simdjson::SUCCESS && obj.size() <= 3) {
+    for (std::string_view key : {"Records", "Events", "Findings", "findings"}) {
+      dom::element inner;
+      if (obj.at_key(key).get(inner) != simdjson::SUCCESS) continue;
+      dom::array records;
+      if (inner.get_array().get(records) != simdjson::SUCCESS) {
+        // {"Records": <not an array>} is a broken container, not a record.
+        if (classify(from_dom(root)) == RecordShape::kUnknown) {
+          skip(Error(ErrorCode::kParse, fmt::format("'{}' is not an array", key),
+                     ErrorContext{.where = ref.describe()}),
+               sink, s);
+          return;
+        }
+        break;
+      }
+      std::uint64_t i = 0;
+      for (dom::element rec : records) {
+        emit_record(rec, where(i), key == "Events", sink, s);
+        ++i;
+      }
+      return;
+    }
+  }
+  emit_record(root, ref, false, sink, s);
+}
+
+void ReaderCore::emit_record(dom::element record, const RecordRef& ref, bool lookup,
+                             EventSink& sink, ReadSummary& s) {
+  // `aws cloudtrail lookup-events` wraps each record as a JSON string in CloudTrailEvent.
+  TopLevel top = scan_top(from_dom(record));
+  std::string_view inner_text;
+  const bool wrapper = top.at[TopLevel::kCloudTrailEvent] &&
+                       top.at[TopLevel::kCloudTrailEvent]->string().has_value();
+  if (wrapper) inner_text = *top.at[TopLevel::kCloudTrailEvent]->string();
+  if (lookup || options_.format == InputFormat::kLookupEvents || wrapper) {
+    if (!wrapper) {
+      skip(Error(ErrorCode::kParse, "lookup-events entry has no string 'CloudTrailEvent'",
+                 ErrorContext{.where = ref.describe()}),
+           sink, s);
+      return;
+    }
+    if (inner_text.size() > options_.max_record_bytes) {
+      skip(Error(ErrorCode::kLimitExceeded,
+                 fmt::format("CloudTrailEvent exceeds the {} byte record limit",
+                             options_.max_record_bytes),
+                 ErrorContext{.where = ref.describe()}),
+           sink, s);
+      return;
+    }
+    dom::element inner;
+    if (auto err = inner_parser_.parse(inner_text.data(), inner_text.size()).get(inner)) {
+      skip(Error(ErrorCode::kParse,
+                 fmt::format("CloudTrailEvent is not valid JSON: {}", simdjson::error_message(err)),
+                 ErrorContext{.where = ref.describe()}),
+           sink, s);
+      return;
+    }
+    record = inner;
+    top = scan_top(from_dom(record));
+  }
+  std::optional<SourceKind> kind = kind_for(options_.format);
+  if (options_.format == InputFormat::kEventBridge &&
+      classify(from_dom(record), top) != RecordShape::kEventBridge) {
+    skip(Error(ErrorCode::kParse, "record is not an EventBridge envelope",
+               ErrorContext{.where = ref.describe()}),
+         sink, s);
+    return;
+  }
+  auto status = decode_records(from_dom(record), top, kind, ref, [&](const Event& e) {
+    ++s.events;
+    sink.on_event(e);
+  });
+  if (!status) skip(status.error(), sink, s);
+}
+
+}  // namespace detail
+
+// ---- Reader ----
+
+struct Reader::Impl {
+  explicit Impl(const ReadOptions& o) : core(o) {}
+  detail::ReaderCore core;
 };
 
 Reader::Reader(ReadOptions options) : impl_(std::make_unique<Impl>(options)) {}
@@ -253,36 +551,28 @@ ReadSummary Reader::read_buffer(std::string_view bytes, std::string_view name, E
   ReadSummary s;
   s.files = 1;
   auto file = std::make_shared<const std::string>(name);
-  if (is_gzip(bytes)) {
-    auto inflated = gunzip(bytes, impl_->options.max_document_bytes);
-    if (!inflated) {
-      ++s.failed_files;
-      sink.on_error(inflated.error().at(name));
-      return s;
-    }
-    impl_->read_bytes(*inflated, file, sink, s);
-    return s;
-  }
-  impl_->read_bytes(bytes, file, sink, s);
+  auto stream = detail::memory_input(bytes);
+  impl_->core.read_stream(*stream, file, sink, s);
   return s;
 }
 
 ReadSummary Reader::read_file(const std::filesystem::path& path, EventSink& sink) {
-  auto bytes = firebreak::read_file(path, impl_->options.max_document_bytes);
-  if (!bytes) {
-    ReadSummary s;
-    s.files = 1;
+  ReadSummary s;
+  s.files = 1;
+  auto stream = detail::open_input(path);
+  if (!stream) {
     s.failed_files = 1;
-    sink.on_error(bytes.error().at(path.string()));
+    sink.on_error(stream.error().at(path.string()));
     return s;
   }
-  return read_buffer(*bytes, path.string(), sink);
+  impl_->core.read_stream(**stream, std::make_shared<const std::string>(path.string()), sink, s);
+  return s;
 }
 
 ReadSummary Reader::read_paths(const std::vector<std::filesystem::path>& paths, EventSink& sink) {
   ReadSummary total;
   for (const auto& p : paths) {
-    auto files = expand_paths({p});
+    auto files = detail::expand_inputs(p);
     if (!files) {
       ++total.failed_files;
       sink.on_error(files.error());

@@ -47,7 +47,8 @@ class SimClock final : public Clock {
 // ---- ISO 8601 / RFC 3339, the forms AWS writes ----
 // Parses "2021-01-31T12:34:56Z", with optional fractional seconds (any precision) and a "Z",
 // "+hh:mm", "-hh:mm" or "+hhmm" offset; a space may replace the "T". Returns nullopt on anything
-// else (including out-of-range fields such as month 13 or hour 24). Fast: called per event.
+// else (including out-of-range fields such as month 13 or hour 24, and years a TimePoint cannot
+// hold: before 1678 or after 2261). Fast: called per event.
 [[nodiscard]] std::optional<TimePoint> parse_iso8601(std::string_view text) noexcept;
 
 enum class TimePrecision { kSeconds, kMillis, kMicros };
@@ -57,7 +58,7 @@ enum class TimePrecision { kSeconds, kMillis, kMicros };
 // Compact UTC stamp "20210131T1234Z" as CloudTrail uses in delivery file names.
 [[nodiscard]] std::string format_compact_minute(TimePoint t);
 
-// Seconds since the Unix epoch <-> TimePoint.
+// Seconds since the Unix epoch <-> TimePoint (from_unix_seconds saturates outside 1678-2261).
 [[nodiscard]] TimePoint from_unix_seconds(std::int64_t seconds) noexcept;
 [[nodiscard]] std::int64_t to_unix_seconds(TimePoint t) noexcept;
 [[nodiscard]] std::int64_t to_unix_millis(TimePoint t) noexcept;

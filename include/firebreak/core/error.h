@@ -85,6 +85,7 @@ using Status = std::expected<void, Error>;
 }  // namespace firebreak
 
 // Propagates an error: `FIREBREAK_TRY(auto x, compute());` or `FIREBREAK_TRY_STATUS(do_it());`.
+// FIREBREAK_TRY expands to several statements: under an `if`, use braces.
 #define FIREBREAK_CONCAT_INNER(a, b) a##b
 #define FIREBREAK_CONCAT(a, b) FIREBREAK_CONCAT_INNER(a, b)
 #define FIREBREAK_TRY(decl, expr) \

@@ -1,22 +1,34 @@
 #pragma once
 // Reading telemetry files into Events.
 //
-// The container is sniffed from the bytes of each file (gzip is recognised by its magic number,
-// whatever the file name):
+// The layout is sniffed from the head of each file (gzip is recognised by its magic number,
+// whatever the file name, and inflated as it is read):
 //   {"Records":[...]}           CloudTrail S3 delivery file (plain or .json.gz)
 //   [ {...}, ... ]              a JSON array of records (Stratus detonation logs)
 //   {"Events":[{"CloudTrailEvent":"<json string>"}, ...]}   `aws cloudtrail lookup-events`
-//   {"Findings":[...]} / {"findings":[...]}                  GuardDuty GetFindings, ASFF
+//   {"Findings":[...]} / {"findings":[...]}   GuardDuty GetFindings (CLI / API spelling), ASFF
 //   {...}                       a single record or EventBridge envelope
-//   one JSON value per line     JSON Lines
-//   text with a header line     VPC Flow Logs (default v2 format or a custom field list)
-// and each record is classified by its shape (see src/event/decode.h); EventBridge envelopes are
-// unwrapped. ReadOptions::format overrides the sniffing for a whole file.
+//   one JSON object per line    JSON Lines (any of the records above, one per line)
+//   text with a header line     VPC Flow Logs (a header of field names, versions 2-8; or the
+//                               default version-2 format without header)
+// and each record is classified by its shape (see src/event/decode.h): CloudTrail, GuardDuty
+// (either spelling), ASFF, EventBridge envelopes (unwrapped: "AWS API Call via CloudTrail",
+// "GuardDuty Finding", "Security Hub Findings - *" with every detail.findings[] element),
+// lookup-events entries (their CloudTrailEvent string is parsed), CloudTrail digest files (read
+// as no events). ReadOptions::format overrides the sniffing for every file.
 //
-// Bad input never stops the read: a malformed, oversized or unrecognised record is reported to
-// the sink's on_error with its location (file and record index or line) and skipped; the other
-// records and files are still read. Memory is bounded by the largest record (line formats) or the
-// document size limit (whole-document formats), never by the file size.
+// Memory: line formats stream (a window of about a megabyte plus the longest line), whatever the
+// file size, plain or gzip. A document up to max_document_bytes is parsed whole with simdjson (the
+// fast path); a larger one, or one that does not parse, is cut into records by a string-aware
+// splitter that streams too, so one bad record (or a truncated end) costs only itself.
+//
+// Bad input never stops the read: a malformed, oversized, too deep, wrongly typed or
+// unrecognised record is reported to the sink's on_error with its location (file and record
+// index, or line) and skipped; the other records and files are still read. A truncated or corrupt
+// gzip stream is reported after everything before the damage has been read.
+//
+// Record locations: documents give the 0-based record index; line formats give the 1-based line
+// and index = line - 1 (the same in serial and parallel reads).
 
 #include <cstdint>
 #include <filesystem>
@@ -46,9 +58,9 @@ enum class InputFormat : std::uint8_t {
 
 struct ReadOptions {
   InputFormat format = InputFormat::kAuto;
-  std::size_t max_record_bytes = 16u << 20;     // one record (line, array element)
-  std::size_t max_document_bytes = 512u << 20;  // a whole-document container after inflation
-  std::size_t max_depth = 64;                   // JSON nesting
+  std::size_t max_record_bytes = 16u << 20;    // one record (line, array element)
+  std::size_t max_document_bytes = 64u << 20;  // parsed whole up to this; split above it
+  std::size_t max_depth = 64;                  // JSON nesting of one record
 };
 
 // Receives what a read produces. Called on the reading thread; events are views valid only
@@ -83,7 +95,8 @@ class Reader {
   ReadSummary read_file(const std::filesystem::path& path, EventSink& sink);
   // Reads bytes already in memory (`name` is used in locations and as RecordRef::file).
   ReadSummary read_buffer(std::string_view bytes, std::string_view name, EventSink& sink);
-  // Expands directories (recursively) and reads every file in sorted order.
+  // Expands directories (recursively) and reads every file in sorted order. Inside a directory,
+  // hidden entries and documentation (README*, *.md) are skipped; a file named is always read.
   ReadSummary read_paths(const std::vector<std::filesystem::path>& paths, EventSink& sink);
 
  private:

@@ -58,3 +58,20 @@ TEST(Duration, parses_and_formats) {
 
 }  // namespace
 }  // namespace firebreak
+
+namespace firebreak {
+namespace {
+// Found by fuzzing the event readers: years outside what 64-bit nanoseconds hold overflowed.
+TEST(Iso8601, rejects_years_a_time_point_cannot_hold) {
+  EXPECT_FALSE(parse_iso8601("4048-05-06T00:00:00Z"));
+  EXPECT_FALSE(parse_iso8601("1012-05-06T00:00:00Z"));
+  EXPECT_TRUE(parse_iso8601("2261-12-31T23:59:59Z"));
+  EXPECT_TRUE(parse_iso8601("1700-01-01T00:00:00Z"));
+}
+
+TEST(UnixSeconds, saturate_instead_of_overflowing) {
+  EXPECT_EQ(from_unix_seconds(17149791007LL), from_unix_seconds(9223372035LL));
+  EXPECT_EQ(to_unix_seconds(from_unix_seconds(1714979100)), 1714979100);
+}
+}  // namespace
+}  // namespace firebreak

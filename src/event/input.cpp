@@ -1,0 +1,220 @@
+#include "input.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace firebreak::event::detail {
+
+namespace {
+constexpr std::size_t kInChunk = 256u << 10;
+}
+
+Result<std::size_t> MemoryStream::read(char* buf, std::size_t n) {
+  const std::size_t k = std::min(n, data_.size() - pos_);
+  if (k) std::memcpy(buf, data_.data() + pos_, k);
+  pos_ += k;
+  return k;
+}
+
+Result<std::unique_ptr<FileStream>> FileStream::open(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return fail(ErrorCode::kIo, "is a directory", ErrorContext{.where = path.string()});
+  }
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) {
+    const int e = errno;
+    return fail(e == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
+                fmt::format("cannot open: {}", std::strerror(e)),
+                ErrorContext{.where = path.string()});
+  }
+  return std::unique_ptr<FileStream>(new FileStream(f));
+}
+
+FileStream::~FileStream() { std::fclose(f_); }
+
+Result<std::size_t> FileStream::read(char* buf, std::size_t n) {
+  const std::size_t k = std::fread(buf, 1, n, f_);
+  if (k == 0 && std::ferror(f_)) {
+    return fail(ErrorCode::kIo, fmt::format("read failed: {}", std::strerror(errno)));
+  }
+  return k;
+}
+
+GzipStream::GzipStream(std::unique_ptr<ByteStream> src)
+    : src_(std::move(src)), in_(new char[kInChunk]) {
+  // 15 + 32: any window size, gzip or zlib header detected automatically.
+  if (inflateInit2(&zs_, 15 + 32) != Z_OK) {
+    error_ = Error(ErrorCode::kInternal, "zlib inflateInit failed");
+    done_ = true;
+  }
+}
+
+GzipStream::~GzipStream() { inflateEnd(&zs_); }
+
+Result<std::size_t> GzipStream::read(char* buf, std::size_t n) {
+  std::size_t out = 0;
+  while (out < n && !done_) {
+    if (zs_.avail_in == 0 && !src_eof_) {
+      auto got = src_->read(in_.get(), kInChunk);
+      if (!got) {
+        error_ = got.error();
+        done_ = true;
+        break;
+      }
+      if (*got == 0) {
+        src_eof_ = true;
+      } else {
+        zs_.next_in = reinterpret_cast<Bytef*>(in_.get());
+        zs_.avail_in = static_cast<uInt>(*got);
+      }
+    }
+    if (zs_.avail_in == 0 && src_eof_) {
+      if (member_open_) {
+        error_ = Error(ErrorCode::kParse,
+                       fmt::format("truncated gzip data: the stream ends inside a member after {} "
+                                   "inflated bytes",
+                                   produced_));
+      }
+      done_ = true;
+      break;
+    }
+    if (!member_open_) {
+      // Bytes after a member's trailer: another member follows (concatenated gzip), unless they
+      // are trailing zero padding, which some writers add.
+      bool all_zero = true;
+      for (uInt i = 0; i < zs_.avail_in; ++i) all_zero = all_zero && zs_.next_in[i] == 0;
+      if (all_zero) {
+        zs_.avail_in = 0;
+        continue;
+      }
+      if (inflateReset(&zs_) != Z_OK) {
+        error_ = Error(ErrorCode::kInternal, "zlib inflateReset failed");
+        done_ = true;
+        break;
+      }
+      member_open_ = true;
+    }
+    zs_.next_out = reinterpret_cast<Bytef*>(buf + out);
+    zs_.avail_out = static_cast<uInt>(std::min<std::size_t>(n - out, 1u << 30));
+    const uInt before = zs_.avail_out;
+    const int rc = inflate(&zs_, Z_NO_FLUSH);
+    const std::size_t made = before - zs_.avail_out;
+    out += made;
+    produced_ += made;
+    if (rc == Z_STREAM_END) {
+      member_open_ = false;
+    } else if (rc == Z_BUF_ERROR) {
+      // No progress possible: needs more input (handled above) or more output space.
+      if (zs_.avail_in != 0 && made == 0 && zs_.avail_out != 0) {
+        error_ = Error(ErrorCode::kParse, "corrupt gzip data");
+        done_ = true;
+      }
+    } else if (rc != Z_OK) {
+      error_ =
+          Error(ErrorCode::kParse, fmt::format("corrupt gzip data after {} inflated bytes: {}",
+                                               produced_, zs_.msg ? zs_.msg : "inflate failed"));
+      done_ = true;
+    }
+  }
+  if (out > 0) return out;
+  if (error_) return std::unexpected(*error_);
+  return std::size_t{0};
+}
+
+bool has_gzip_magic(std::string_view b) noexcept {
+  return b.size() >= 2 && static_cast<unsigned char>(b[0]) == 0x1f &&
+         static_cast<unsigned char>(b[1]) == 0x8b;
+}
+
+namespace {
+// Replays the peeked head bytes, then continues with the stream.
+class PrefixedStream final : public ByteStream {
+ public:
+  PrefixedStream(std::string head, std::unique_ptr<ByteStream> rest)
+      : head_(std::move(head)), rest_(std::move(rest)) {}
+  Result<std::size_t> read(char* buf, std::size_t n) override {
+    if (pos_ < head_.size()) {
+      const std::size_t k = std::min(n, head_.size() - pos_);
+      std::memcpy(buf, head_.data() + pos_, k);
+      pos_ += k;
+      return k;
+    }
+    return rest_->read(buf, n);
+  }
+
+ private:
+  std::string head_;
+  std::size_t pos_ = 0;
+  std::unique_ptr<ByteStream> rest_;
+};
+}  // namespace
+
+Result<std::unique_ptr<ByteStream>> open_input(const std::filesystem::path& path, bool* gzipped) {
+  FIREBREAK_TRY(auto file, FileStream::open(path));
+  char head[2];
+  std::size_t got = 0;
+  while (got < 2) {
+    FIREBREAK_TRY(std::size_t k, file->read(head + got, 2 - got));
+    if (k == 0) break;
+    got += k;
+  }
+  const bool gz = has_gzip_magic(std::string_view(head, got));
+  if (gzipped) *gzipped = gz;
+  auto raw = std::make_unique<PrefixedStream>(std::string(head, got), std::move(file));
+  if (gz) return std::unique_ptr<ByteStream>(std::make_unique<GzipStream>(std::move(raw)));
+  return std::unique_ptr<ByteStream>(std::move(raw));
+}
+
+std::unique_ptr<ByteStream> memory_input(std::string_view bytes) {
+  if (has_gzip_magic(bytes)) {
+    return std::make_unique<GzipStream>(std::make_unique<MemoryStream>(bytes));
+  }
+  return std::make_unique<MemoryStream>(bytes);
+}
+
+Window::Window(ByteStream& src, std::size_t chunk)
+    : src_(src), chunk_(chunk), buf_(new char[simdjson::SIMDJSON_PADDING]()) {}
+
+bool Window::fill() {
+  if (eof_) return false;
+  if (begin_ > 0 && (begin_ >= cap_ / 2 || cap_ - end_ < chunk_ / 2)) {
+    std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
+    end_ -= begin_;
+    dropped_ += begin_;
+    begin_ = 0;
+  }
+  // Reads start small and grow to `chunk_`, so small files (most delivery files, findings) do not
+  // pay for a large buffer.
+  const std::size_t want = std::min(chunk_, std::max<std::size_t>(next_read_, 4096));
+  next_read_ = std::min(chunk_, want * 2);
+  if (cap_ - end_ < want) {
+    std::size_t cap = std::max(cap_ * 2, end_ + want);
+    std::unique_ptr<char[]> grown(new char[cap + simdjson::SIMDJSON_PADDING]);
+    if (end_) std::memcpy(grown.get(), buf_.get(), end_);
+    buf_ = std::move(grown);
+    cap_ = cap;
+  }
+  for (;;) {
+    auto got = src_.read(buf_.get() + end_, cap_ - end_);
+    if (!got) {
+      error_ = got.error();
+      eof_ = true;
+      break;
+    }
+    if (*got == 0) {
+      eof_ = true;
+      break;
+    }
+    end_ += *got;
+    std::memset(buf_.get() + end_, 0, simdjson::SIMDJSON_PADDING);
+    return true;
+  }
+  if (buf_) std::memset(buf_.get() + end_, 0, simdjson::SIMDJSON_PADDING);
+  return false;
+}
+
+}  // namespace firebreak::event::detail

@@ -1,0 +1,80 @@
+#pragma once
+// Private to the event module: the reading machinery behind Reader and read_parallel.
+
+#include <simdjson.h>
+
+#include <memory>
+#include <string>
+
+#include "firebreak/event/reader.h"
+#include "flowlog.h"
+#include "input.h"
+
+namespace firebreak::event::detail {
+
+// How a file's bytes are laid out, decided from its head.
+enum class Layout : std::uint8_t {
+  kEmpty,      // nothing but whitespace
+  kJsonLines,  // one JSON value per line
+  kFlowLog,    // VPC Flow Logs text
+  kDocument,   // one JSON document (a container or a single record)
+  kUnknown,    // none of the above
+};
+
+struct Sniff {
+  Layout layout = Layout::kUnknown;
+  std::shared_ptr<const FlowFormat> flow;  // kFlowLog: the field list
+  std::uint64_t header_lines = 0;          // lines consumed by sniff (a flow-log header)
+};
+
+// Expands inputs like core's expand_paths, then drops documentation met inside directories
+// (*.md, README*): a named file is always read.
+[[nodiscard]] Result<std::vector<std::filesystem::path>> expand_inputs(
+    const std::filesystem::path& input);
+
+class ReaderCore {
+ public:
+  explicit ReaderCore(const ReadOptions& options);
+
+  [[nodiscard]] const ReadOptions& options() const noexcept { return options_; }
+
+  // Decides the layout from the window's head, filling it as needed. Consumes only a byte-order
+  // mark and the header line of a flow log (sniff.header_lines says how many lines).
+  [[nodiscard]] Sniff sniff(Window& w);
+
+  // Reads a whole file from `stream`, reporting everything to `sink` and counting into `s`.
+  void read_stream(ByteStream& stream, const std::shared_ptr<const std::string>& file,
+                   EventSink& sink, ReadSummary& s);
+
+  // Reads complete lines of a line-format file (`bytes` ends with a newline or is the file's
+  // last part, and has simdjson padding after it). `first_line` is the 1-based number of its first
+  // line.
+  void read_line_chunk(std::string_view bytes, std::uint64_t first_line, const Sniff& sniff,
+                       const std::shared_ptr<const std::string>& file, EventSink& sink,
+                       ReadSummary& s);
+
+ private:
+  void read_lines(Window& w, Sniff& sniff, const std::shared_ptr<const std::string>& file,
+                  EventSink& sink, ReadSummary& s);
+  std::size_t process_lines(std::string_view bytes, bool final, std::uint64_t& line_no,
+                            Sniff& sniff, const std::shared_ptr<const std::string>& file,
+                            EventSink& sink, ReadSummary& s);
+  void process_line(std::string_view line, std::uint64_t line_no, Sniff& sniff,
+                    const std::shared_ptr<const std::string>& file, EventSink& sink,
+                    ReadSummary& s);
+  void read_document(Window& w, const std::shared_ptr<const std::string>& file, EventSink& sink,
+                     ReadSummary& s);
+  void emit_root(simdjson::dom::element root, const RecordRef& ref, bool line_format,
+                 EventSink& sink, ReadSummary& s);
+  void emit_record(simdjson::dom::element record, const RecordRef& ref, bool lookup,
+                   EventSink& sink, ReadSummary& s);
+  void skip(Error error, EventSink& sink, ReadSummary& s);
+
+  ReadOptions options_;
+  simdjson::dom::parser doc_parser_;    // whole documents
+  simdjson::dom::parser line_parser_;   // one record (line, split record, flow-log line)
+  simdjson::dom::parser inner_parser_;  // lookup-events' embedded CloudTrailEvent strings
+  std::string flow_json_;
+};
+
+}  // namespace firebreak::event::detail

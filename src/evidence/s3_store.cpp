@@ -1,0 +1,352 @@
+#include "firebreak/evidence/s3_store.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <tuple>
+#include <vector>
+
+#include "firebreak/core/hash.h"
+#include "firebreak/evidence/local_store.h"
+#include "firebreak/evidence/paths.h"
+#include "firebreak/evidence/record.h"
+
+namespace firebreak::evidence {
+namespace fs = std::filesystem;
+
+namespace {
+
+// An anonymous staging file (unlinked at once: nothing is left behind whatever happens).
+Result<int> staging_file(const fs::path& dir) {
+  std::string tmpl = (dir / "firebreak-s3-XXXXXX").string();
+  const int fd = ::mkstemp(tmpl.data());
+  if (fd < 0) {
+    return fail(ErrorCode::kIo, fmt::format("cannot create staging file: {}", std::strerror(errno)),
+                ErrorContext{.where = dir.string()});
+  }
+  ::unlink(tmpl.c_str());
+  ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  return fd;
+}
+
+Status write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail(ErrorCode::kIo, fmt::format("staging write failed: {}", std::strerror(errno)));
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return {};
+}
+
+std::string raw_digest(const Sha256Digest& d) {
+  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
+// Reads a whole staged file back through a verifying reader.
+class StagedReader final : public ArtifactReader {
+ public:
+  StagedReader(int fd, std::string sha, std::uint64_t size)
+      : fd_(fd), sha_(std::move(sha)), size_(size) {}
+  ~StagedReader() override { ::close(fd_); }
+  Result<std::size_t> read(std::span<char> buf) override {
+    if (done_) return std::size_t{0};
+    const ssize_t n = ::pread(fd_, buf.data(), buf.size(), static_cast<off_t>(off_));
+    if (n < 0) return fail(ErrorCode::kIo, "staging read failed");
+    if (n > 0) {
+      hash_.update(std::string_view(buf.data(), static_cast<std::size_t>(n)));
+      off_ += static_cast<std::uint64_t>(n);
+      return static_cast<std::size_t>(n);
+    }
+    done_ = true;
+    const std::string got = to_hex(hash_.finish());
+    if (got != sha_ || off_ != size_) {
+      return fail(ErrorCode::kFailedPrecondition,
+                  fmt::format("artifact {} is corrupt: its {} bytes hash to {}", sha_, off_, got));
+    }
+    return std::size_t{0};
+  }
+  std::uint64_t size() const override { return size_; }
+
+ private:
+  int fd_;
+  std::string sha_;
+  std::uint64_t size_;
+  std::uint64_t off_ = 0;
+  Sha256Stream hash_;
+  bool done_ = false;
+};
+
+}  // namespace
+
+class S3Writer final : public ArtifactWriter {
+ public:
+  S3Writer(S3ObjectLockStore& store, ArtifactSpec spec, int fd)
+      : store_(store),
+        spec_(std::move(spec)),
+        fd_(fd),
+        started_(spec_.started.value_or(store.clock_.now())) {}
+  ~S3Writer() override { abort(); }
+  Status write(std::string_view chunk) override {
+    if (fd_ < 0) return fail(ErrorCode::kFailedPrecondition, "artifact writer is finished");
+    hash_.update(chunk);
+    written_ += chunk.size();
+    return write_all(fd_, chunk);
+  }
+  Result<ArtifactInfo> commit() override {
+    if (fd_ < 0) return fail(ErrorCode::kFailedPrecondition, "artifact writer is finished");
+    auto r = store_.commit_spooled(spec_, fd_, written_, hash_.finish(), started_);
+    abort();
+    return r;
+  }
+  void abort() override {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  std::uint64_t bytes_written() const override { return written_; }
+
+ private:
+  S3ObjectLockStore& store_;
+  ArtifactSpec spec_;
+  int fd_;
+  TimePoint started_;
+  Sha256Stream hash_;
+  std::uint64_t written_ = 0;
+};
+
+S3ObjectLockStore::S3ObjectLockStore(cloud::S3& s3, Clock& clock, S3StoreOptions options)
+    : s3_(s3), clock_(clock), options_(std::move(options)) {}
+
+Result<std::unique_ptr<S3ObjectLockStore>> S3ObjectLockStore::open(cloud::S3& s3, Clock& clock,
+                                                                   S3StoreOptions options) {
+  if (options.bucket.empty()) return fail(ErrorCode::kInvalidArgument, "no S3 bucket given");
+  if (options.lock_mode != "COMPLIANCE" && options.lock_mode != "GOVERNANCE") {
+    return fail(ErrorCode::kInvalidArgument, "Object Lock mode must be COMPLIANCE or GOVERNANCE");
+  }
+  if (options.retain_days == 0) {
+    return fail(ErrorCode::kInvalidArgument, "Object Lock retention must be at least one day");
+  }
+  if (options.staging_dir.empty()) options.staging_dir = fs::temp_directory_path();
+  FIREBREAK_TRY(auto lock, s3.get_object_lock_configuration(options.bucket));
+  if (!lock.enabled) {
+    return fail(ErrorCode::kFailedPrecondition,
+                fmt::format("bucket {} does not have Object Lock enabled; evidence needs it "
+                            "(create the bucket with Object Lock)",
+                            options.bucket));
+  }
+  return std::unique_ptr<S3ObjectLockStore>(new S3ObjectLockStore(s3, clock, std::move(options)));
+}
+
+std::string S3ObjectLockStore::object_key(std::string_view sha256) const {
+  return options_.prefix + "objects/" + std::string(sha256);
+}
+
+std::string S3ObjectLockStore::describe() const {
+  return fmt::format("s3://{}/{} (Object Lock {}, {} days{})", options_.bucket, options_.prefix,
+                     options_.lock_mode, options_.retain_days,
+                     options_.sse_kms_key_id.empty() ? "" : ", SSE-KMS " + options_.sse_kms_key_id);
+}
+
+Result<std::unique_ptr<ArtifactWriter>> S3ObjectLockStore::begin(ArtifactSpec spec) {
+  FIREBREAK_TRY_STATUS(validate_incident_id(spec.incident));
+  if (spec.expected_sha256 && !is_sha256_hex(*spec.expected_sha256)) {
+    return fail(ErrorCode::kInvalidArgument, "expected SHA-256 is not 64 lower-case hex digits");
+  }
+  FIREBREAK_TRY(int fd, staging_file(options_.staging_dir));
+  return std::unique_ptr<ArtifactWriter>(new S3Writer(*this, std::move(spec), fd));
+}
+
+Result<ArtifactInfo> S3ObjectLockStore::commit_spooled(const ArtifactSpec& spec, int fd,
+                                                       std::uint64_t size,
+                                                       const Sha256Digest& digest,
+                                                       TimePoint started) {
+  const std::string sha = to_hex(digest);
+  if (spec.expected_sha256 && *spec.expected_sha256 != sha) {
+    return fail(
+        ErrorCode::kFailedPrecondition,
+        fmt::format("artifact content hashes to {}, expected {}", sha, *spec.expected_sha256));
+  }
+  if (size > kMaxSinglePutBytes) {
+    return fail(ErrorCode::kUnsupported,
+                fmt::format("artifact of {} bytes exceeds S3's 5 GiB single PutObject limit; "
+                            "multipart upload is not in the cloud S3 seam yet",
+                            size));
+  }
+  const TimePoint now = clock_.now();
+  const TimePoint until = spec.retain_until.value_or(
+      now + std::chrono::hours(24) * spec.retain_days.value_or(options_.retain_days));
+  const std::string key = object_key(sha);
+  const std::string checksum = base64_encode(raw_digest(digest));
+
+  std::string version;
+  TimePoint effective_until = until;
+  auto existing = s3_.head_object(options_.bucket, key);
+  if (existing && existing->content_length == size &&
+      (existing->checksum_sha256.empty() || existing->checksum_sha256 == checksum)) {
+    // Same content already locked: keep that version, extend its retention if needed.
+    version = existing->version_id;
+    const auto current = existing->lock.retain_until;
+    if (!current || *current < until) {
+      FIREBREAK_TRY_STATUS(s3_.put_object_retention(
+          options_.bucket, key, version,
+          cloud::ObjectLockSettings{.mode = options_.lock_mode, .retain_until = until}));
+    } else {
+      effective_until = *current;
+    }
+  } else {
+    if (!existing && existing.error().code() != ErrorCode::kNotFound) return fail(existing.error());
+    cloud::PutObjectRequest req;
+    req.bucket = options_.bucket;
+    req.key = key;
+    req.content_type = spec.media_type;
+    req.content_length = size;
+    req.checksum_sha256 = checksum;
+    req.sse_kms_key_id = options_.sse_kms_key_id;
+    req.lock = cloud::ObjectLockSettings{.mode = options_.lock_mode, .retain_until = until};
+    req.metadata = {{"firebreak-sha256", sha}, {"firebreak-incident", spec.incident}};
+    std::uint64_t off = 0;
+    req.source = [fd, &off](char* buf, std::size_t cap) -> Result<std::size_t> {
+      const ssize_t n = ::pread(fd, buf, cap, static_cast<off_t>(off));
+      if (n < 0) return fail(ErrorCode::kIo, "staging read failed");
+      off += static_cast<std::uint64_t>(n);
+      return static_cast<std::size_t>(n);
+    };
+    FIREBREAK_TRY(auto put, s3_.put_object(req));
+    if (!put.checksum_sha256.empty() && put.checksum_sha256 != checksum) {
+      return fail(ErrorCode::kFailedPrecondition,
+                  fmt::format("S3 reports checksum {} for {}, expected {}", put.checksum_sha256,
+                              key, checksum));
+    }
+    version = put.version_id;
+  }
+
+  ArtifactInfo info{
+      .incident = spec.incident,
+      .name = spec.name,
+      .source = spec.source,
+      .tool = spec.tool,
+      .tool_version = spec.tool_version,
+      .media_type = spec.media_type,
+      .sha256 = sha,
+      .size = size,
+      .started = started,
+      .committed = now,
+      .retain_until = effective_until,
+      .backend = "s3",
+      .location = fmt::format("s3://{}/{}?versionId={}", options_.bucket, key, version),
+      .lock_mode = options_.lock_mode};
+  const std::string meta = canonical_json(to_json(info)) + "\n";
+  cloud::PutObjectRequest mreq;
+  mreq.bucket = options_.bucket;
+  mreq.key = fmt::format(
+      "{}meta/{}/{}.{}.json", options_.prefix, spec.incident, sha,
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count());
+  mreq.content_type = "application/json";
+  mreq.body = meta;
+  mreq.content_length = meta.size();
+  mreq.checksum_sha256 = base64_encode(raw_digest(sha256(meta)));
+  mreq.sse_kms_key_id = options_.sse_kms_key_id;
+  mreq.lock =
+      cloud::ObjectLockSettings{.mode = options_.lock_mode, .retain_until = effective_until};
+  FIREBREAK_TRY_STATUS(s3_.put_object(mreq));
+  return info;
+}
+
+Result<std::unique_ptr<ArtifactReader>> S3ObjectLockStore::open(std::string_view sha256) {
+  if (!is_sha256_hex(sha256)) {
+    return fail(ErrorCode::kInvalidArgument, "not a SHA-256 (64 lower-case hex digits)");
+  }
+  FIREBREAK_TRY(int fd, staging_file(options_.staging_dir));
+  std::uint64_t got = 0;
+  auto obj = s3_.get_object(options_.bucket, object_key(sha256), "",
+                            [fd, &got](std::string_view chunk) -> Status {
+                              got += chunk.size();
+                              return write_all(fd, chunk);
+                            });
+  if (!obj) {
+    ::close(fd);
+    if (obj.error().code() == ErrorCode::kNotFound) {
+      return fail(ErrorCode::kNotFound, fmt::format("artifact {} is not in the store", sha256));
+    }
+    return fail(obj.error());
+  }
+  return std::unique_ptr<ArtifactReader>(new StagedReader(fd, std::string(sha256), got));
+}
+
+Result<std::vector<ArtifactInfo>> S3ObjectLockStore::list(std::string_view incident) {
+  FIREBREAK_TRY_STATUS(validate_incident_id(incident));
+  const std::string prefix = fmt::format("{}meta/{}/", options_.prefix, incident);
+  FIREBREAK_TRY(auto versions, s3_.list_object_versions(options_.bucket, prefix));
+  std::vector<ArtifactInfo> out;
+  for (const auto& v : versions) {
+    if (v.is_delete_marker || !v.is_latest || v.size > 64 * 1024) continue;
+    std::string body;
+    FIREBREAK_TRY_STATUS(
+        s3_.get_object(options_.bucket, v.key, v.version_id, [&body](std::string_view c) -> Status {
+          if (body.size() + c.size() > 64 * 1024) {
+            return fail(ErrorCode::kLimitExceeded, "metadata object too large");
+          }
+          body.append(c);
+          return {};
+        }));
+    auto j = parse_json(body);
+    if (!j) return fail(j.error().at("s3://" + options_.bucket + "/" + v.key));
+    auto info = artifact_info_from_json(*j);
+    if (!info) return fail(info.error().at("s3://" + options_.bucket + "/" + v.key));
+    out.push_back(std::move(*info));
+  }
+  std::sort(out.begin(), out.end(), [](const ArtifactInfo& a, const ArtifactInfo& b) {
+    return std::tie(a.committed, a.sha256) < std::tie(b.committed, b.sha256);
+  });
+  return out;
+}
+
+Result<TimePoint> S3ObjectLockStore::retention(std::string_view sha256) {
+  if (!is_sha256_hex(sha256)) {
+    return fail(ErrorCode::kInvalidArgument, "not a SHA-256 (64 lower-case hex digits)");
+  }
+  FIREBREAK_TRY(auto head, s3_.head_object(options_.bucket, object_key(sha256)));
+  if (!head.lock.retain_until) {
+    return fail(ErrorCode::kFailedPrecondition,
+                fmt::format("artifact {} has no Object Lock retention", sha256));
+  }
+  return *head.lock.retain_until;
+}
+
+Status S3ObjectLockStore::extend_retention(std::string_view sha256, TimePoint until) {
+  FIREBREAK_TRY(TimePoint current, retention(sha256));
+  if (until < current) {
+    return fail(ErrorCode::kFailedPrecondition,
+                fmt::format("artifact {} is retained until {}; retention can only be extended",
+                            sha256, record_time(current)));
+  }
+  FIREBREAK_TRY(auto head, s3_.head_object(options_.bucket, object_key(sha256)));
+  return s3_.put_object_retention(
+      options_.bucket, object_key(sha256), head.version_id,
+      cloud::ObjectLockSettings{.mode = options_.lock_mode, .retain_until = until});
+}
+
+Status S3ObjectLockStore::remove(std::string_view sha256) {
+  FIREBREAK_TRY(TimePoint until, retention(sha256));
+  if (clock_.now() < until) {
+    return fail(ErrorCode::kPermissionDenied,
+                fmt::format("artifact {} is under Object Lock until {}: it cannot be deleted",
+                            sha256, record_time(until)));
+  }
+  const std::string key = object_key(sha256);
+  FIREBREAK_TRY(auto versions, s3_.list_object_versions(options_.bucket, key));
+  for (const auto& v : versions) {
+    if (v.key != key) continue;
+    // S3 enforces the lock itself; a refusal here is reported as is.
+    FIREBREAK_TRY_STATUS(s3_.delete_object(options_.bucket, key, v.version_id));
+  }
+  return {};
+}
+
+}  // namespace firebreak::evidence
