@@ -19,8 +19,8 @@ void add_detect_command(CLI::App& app, Context& ctx);
 void add_rules_command(CLI::App& app, Context& ctx);
 void add_events_command(CLI::App& app, Context& ctx);
 void add_evidence_command(CLI::App& app, Context& ctx);
+void add_sim_command(CLI::App& app, Context& ctx);
 void add_whoami_command(CLI::App& app, Context& ctx);
-void add_events_command(CLI::App& app, Context& ctx);
 
 // Adds every subcommand (src/cli/commands.cpp).
 void add_all_commands(CLI::App& app, Context& ctx);

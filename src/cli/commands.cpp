@@ -8,6 +8,7 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   add_rules_command(app, ctx);
   add_events_command(app, ctx);
   add_evidence_command(app, ctx);
+  add_sim_command(app, ctx);
   add_version_command(app, ctx);
   add_whoami_command(app, ctx);
 }

@@ -29,6 +29,22 @@ struct Capabilities {
   bool connection_tracking = false;  // simulated connections (sim only)
   bool policy_evaluation = false;    // IAM policies actually deny later calls
   bool async_snapshots = false;      // snapshots go pending -> completed over (simulated) time
+  // Added with the simulator (all default to false, i.e. "the backend models less"):
+  bool ssm_managed_instances = false;  // Run Command reaches only SSM-managed instances, and
+                                       // ConformanceWorld::managed_instance() provides one
+  bool s3_secure_defaults = false;     // new buckets have Block Public Access on, ACLs disabled
+  bool strict_validation = false;      // refuses inputs AWS refuses that moto accepts or crashes
+                                       // on (unknown association ids, unknown devices, ...)
+  bool cloudtrail_records = false;     // calls become CloudTrail records LookupEvents returns
+  bool fixtures = false;               // ConformanceWorld::fixture() builds ASG/ELB set-ups
+};
+
+// What ConformanceWorld::fixture() sets up (not creatable through the seam).
+struct ConformanceFixture {
+  std::string auto_scaling_group;  // min 1, max 4, desired 2, instances in the target group
+  std::string target_group_arn;    // instance targets, deregistration delay 60 s
+  std::string classic_load_balancer;
+  std::vector<std::string> instance_ids;  // the group's instances (running, registered)
 };
 
 // A fresh, empty account for one test: created by the backend, destroyed after the test.
@@ -43,6 +59,18 @@ class ConformanceWorld {
   [[nodiscard]] virtual std::string vpc_id() const = 0;
   // Lets (simulated or real) time pass, e.g. for snapshots to complete or targets to drain.
   virtual void let_time_pass(Duration d) = 0;
+  // An instance whose SSM agent is online (Capabilities::ssm_managed_instances).
+  [[nodiscard]] virtual Result<std::string> managed_instance() {
+    return fail(ErrorCode::kUnsupported, "this backend cannot provide an SSM-managed instance");
+  }
+  // A session for a principal with no permissions at all (Capabilities::policy_evaluation).
+  [[nodiscard]] virtual Result<std::shared_ptr<cloud::CloudSession>> unprivileged_session() {
+    return fail(ErrorCode::kUnsupported, "this backend does not evaluate IAM policies");
+  }
+  // An Auto Scaling group behind a target group and a classic ELB (Capabilities::fixtures).
+  [[nodiscard]] virtual Result<ConformanceFixture> fixture() {
+    return fail(ErrorCode::kUnsupported, "this backend cannot build load-balancing fixtures");
+  }
 };
 
 struct ConformanceBackend {
