@@ -21,6 +21,10 @@ void add_events_command(CLI::App& app, Context& ctx);
 void add_evidence_command(CLI::App& app, Context& ctx);
 void add_sim_command(CLI::App& app, Context& ctx);
 void add_whoami_command(CLI::App& app, Context& ctx);
+void add_respond_command(CLI::App& app, Context& ctx);  // respond and plan
+void add_runs_command(CLI::App& app, Context& ctx);
+void add_incidents_command(CLI::App& app, Context& ctx);
+void add_watch_command(CLI::App& app, Context& ctx);
 
 // Adds every subcommand (src/cli/commands.cpp).
 void add_all_commands(CLI::App& app, Context& ctx);

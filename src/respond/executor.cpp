@@ -477,9 +477,15 @@ class RunWalker {
                                                               format_duration(step.timeout))));
     }
     auto rendered = step.params.render(context());
-    if (!rendered) return fail_step(step, r, rendered.error().wrap("rendering params"));
+    if (!rendered) {
+      if (run_.dry_run) return plan_unknown_params(step, r, *action, rendered.error());
+      return fail_step(step, r, rendered.error().wrap("rendering params"));
+    }
     auto params = finish_params(action->spec(), std::move(*rendered), step.id);
-    if (!params) return fail_step(step, r, params.error());
+    if (!params) {
+      if (run_.dry_run) return plan_unknown_params(step, r, *action, params.error());
+      return fail_step(step, r, params.error());
+    }
 
     StepContext ctx(impl_, run_, r, *params, session_);
     ctx.set_action_name(step.action);
@@ -566,6 +572,29 @@ class RunWalker {
     }
     scratch["calls"] = jc;
     r.scratch = scratch;
+    r.state = StepState::kPlanned;
+    r.finished_at = impl_.clock.now();
+    FIREBREAK_TRY_STATUS(save(r));
+    return Outcome::kDone;
+  }
+
+  // Dry run: a step whose parameters come from an earlier step that was only planned (the
+  // snapshot ids a snapshot step would create) cannot be planned call by call. It is reported
+  // with the calls its action may make (from its declared permissions) and why, instead of
+  // failing the whole plan.
+  Result<Outcome> plan_unknown_params(const Step& step, StepRecord& r, Action& action,
+                                      const Error& why) {
+    Json jc = Json::array();
+    for (const auto& perm : action.spec().permissions) {
+      const auto colon = perm.find(':');
+      jc.push_back({{"service", perm.substr(0, colon)},
+                    {"operation", colon == std::string::npos ? perm : perm.substr(colon + 1)},
+                    {"mutating", action.spec().mutating},
+                    {"detail", "may call (parameters known only when run)"}});
+    }
+    r.scratch = {{"disposition", "plan (parameters from planned steps)"}, {"calls", jc}};
+    r.error = why.describe();
+    r.outputs = nullptr;
     r.state = StepState::kPlanned;
     r.finished_at = impl_.clock.now();
     FIREBREAK_TRY_STATUS(save(r));
@@ -665,6 +694,15 @@ class RunWalker {
 }  // namespace
 
 Result<RunState> Executor::Impl::advance(std::string_view run_id) {
+  {
+    // Fail closed: a run started on the simulator never acts on AWS, nor the reverse.
+    FIREBREAK_TRY(RunRecord peek, journal.run(run_id));
+    if (!peek.backend.empty() && peek.backend != cloud.backend()) {
+      return fail(ErrorCode::kFailedPrecondition,
+                  fmt::format("run '{}' was started on the {} backend; this executor acts on {}",
+                              run_id, peek.backend, cloud.backend()));
+    }
+  }
   FIREBREAK_TRY(bool claimed, journal.claim(run_id, owner, opt.lease));
   FIREBREAK_TRY(RunRecord run, journal.run(run_id));
   if (!claimed) return run.state;
@@ -773,7 +811,10 @@ Result<std::vector<std::string>> Executor::Impl::run_until_idle(std::optional<st
     } else {
       FIREBREAK_TRY(auto all, journal.runs());
       for (auto& r : all) {
-        if (!is_terminal(r.state)) live.push_back(std::move(r));
+        // Runs of another backend are not ours to advance (see advance()).
+        if (!is_terminal(r.state) && (r.backend.empty() || r.backend == cloud.backend())) {
+          live.push_back(std::move(r));
+        }
       }
       std::reverse(live.begin(), live.end());  // oldest first
     }
@@ -923,6 +964,12 @@ Result<std::string> Executor::start(const Playbook& playbook, const StartRequest
 
 Result<std::vector<std::string>> Executor::run_until_idle() {
   return impl_->run_until_idle(std::nullopt);
+}
+
+Result<RunState> Executor::run_until_idle(std::string_view run_id) {
+  FIREBREAK_TRY_STATUS(impl_->run_until_idle(std::string(run_id)));
+  FIREBREAK_TRY(RunRecord run, impl_->journal.run(run_id));
+  return run.state;
 }
 
 Result<RunState> Executor::advance(std::string_view run_id) { return impl_->advance(run_id); }

@@ -19,6 +19,8 @@
 //    state; mutating actions only plan. A hook refuses every mutating API call in a dry-run
 //    session, so a bug cannot turn a plan into a change (fail closed).
 //  - firebreak's calls use a role session named for the incident (cloud::role_session_name_for).
+//  - A run is advanced only by an executor on the backend it was started on (sim or aws): a
+//    simulator run never acts on AWS, nor the reverse.
 //  - Waiting uses Clock::sleep_for: a RealClock sleeps, a SimClock jumps ahead, so game days run
 //    in simulated time.
 //
@@ -97,6 +99,8 @@ class Executor {
   // backoffs and step waits (sleeping, or advancing a SimClock when configured). Returns the ids
   // of runs it touched.
   [[nodiscard]] Result<std::vector<std::string>> run_until_idle();
+  // The same for one run only (other runs in the journal are left alone); returns its state.
+  [[nodiscard]] Result<RunState> run_until_idle(std::string_view run_id);
   // Advances one run as far as it can go without waiting; returns its state afterwards.
   [[nodiscard]] Result<RunState> advance(std::string_view run_id);
 

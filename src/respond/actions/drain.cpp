@@ -10,6 +10,10 @@
 namespace firebreak::respond::actions {
 namespace {
 
+// How often a detach is re-checked while Auto Scaling drains the instance from its load
+// balancers (the deregistration delay is 300 s by default).
+constexpr Duration kDetachPoll = std::chrono::seconds(15);
+
 class DetachFromAutoScaling final : public BasicAction {
  public:
   DetachFromAutoScaling()
@@ -53,13 +57,19 @@ class DetachFromAutoScaling final : public BasicAction {
     if (current.empty() || (mode == "standby" && current.front().lifecycle_state == "Standby")) {
       r.outputs = {
           {"group", s.value("group", Json(nullptr))}, {"mode", mode}, {"decrement", decrement}};
-      r.summary = current.empty() ? "not in an Auto Scaling group" : "already in Standby";
+      r.summary = current.empty() ? (s.contains("group") ? "left " + s["group"].get<std::string>()
+                                                          : "not in an Auto Scaling group")
+                                  : "already in Standby";
       return r;
     }
     const std::string group = current.front().auto_scaling_group_name;
     if (current.front().lifecycle_state == "Detaching") {
+      // With load balancers attached, Auto Scaling keeps the instance "Detaching" until the
+      // deregistration delay has passed: wait for it to leave rather than verify too early.
+      FIREBREAK_TRY_STATUS(remember(ctx, "group", group));
       r.outputs = {{"group", group}, {"mode", mode}, {"decrement", decrement}};
-      r.summary = "already detaching";
+      r.wait = kDetachPoll;
+      r.summary = fmt::format("detaching from {} (waiting for load balancer draining)", group);
       return r;
     }
     FIREBREAK_TRY_STATUS(remember(ctx, "group", group));
@@ -72,6 +82,7 @@ class DetachFromAutoScaling final : public BasicAction {
     }
     r.outputs = {{"group", group}, {"mode", mode}, {"decrement", decrement}};
     r.changed = true;
+    if (mode == "detach") r.wait = kDetachPoll;  // called again until it has left the group
     r.summary = fmt::format("{} {} {} (decrement={})",
                             mode == "standby" ? "moved to Standby in" : "detached from", group, id,
                             decrement);
