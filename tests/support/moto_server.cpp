@@ -186,6 +186,9 @@ std::unique_ptr<MotoServer> MotoServer::start(std::string& why) {
     ::setenv("AWS_ACCESS_KEY_ID", "testing", 1);
     ::setenv("AWS_SECRET_ACCESS_KEY", "testing", 1);
     ::unsetenv("AWS_PROFILE");
+    // AWS managed policies (arn:aws:iam::aws:policy/...) exist in every real account; moto
+    // loads them only when asked.
+    ::setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true", 1);
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);

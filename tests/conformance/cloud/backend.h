@@ -37,6 +37,12 @@ struct Capabilities {
                                        // on (unknown association ids, unknown devices, ...)
   bool cloudtrail_records = false;     // calls become CloudTrail records LookupEvents returns
   bool fixtures = false;               // ConformanceWorld::fixture() builds ASG/ELB set-ups
+  // API moto 5.2.1 lacks or answers wrongly (tests/integration covers these calls against
+  // recorded AWS answers instead):
+  bool exact_error_codes = false;      // every not-found error carries AWS's exact code
+  bool guardduty_findings = false;     // GuardDuty ListFindings/GetFindings
+  bool s3_object_retention = false;    // S3 GetObjectRetention
+  bool s3_policy_status = false;       // S3 GetBucketPolicyStatus
 };
 
 // What ConformanceWorld::fixture() sets up (not creatable through the seam).

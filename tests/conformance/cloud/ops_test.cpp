@@ -213,6 +213,7 @@ TEST_P(CloudConformance, guardduty_detector) {
   auto list = gd.list_detectors();
   ASSERT_OK(list);
   EXPECT_EQ(list->size(), 1u);
+  SKIP_UNLESS(guardduty_findings, "moto 5.2.1 has no GuardDuty ListFindings");
   auto findings = gd.list_findings(*id);
   ASSERT_OK(findings);
   EXPECT_AWS_ERROR(gd.create_detector(true), "BadRequestException");

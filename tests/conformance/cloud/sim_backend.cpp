@@ -118,6 +118,10 @@ class SimConformanceWorld final : public ConformanceWorld {
     caps_.strict_validation = true;
     caps_.cloudtrail_records = true;
     caps_.fixtures = true;
+    caps_.exact_error_codes = true;
+    caps_.guardduty_findings = true;
+    caps_.s3_object_retention = true;
+    caps_.s3_policy_status = true;
     return {};
   }
 
