@@ -6,7 +6,9 @@
 #include <string>
 
 #include "firebreak/cloud/session.h"
+#include "firebreak/detect/rule_test.h"
 #include "helpers.h"
+#include "testdata.h"
 
 namespace firebreak::detect::test {
 namespace {
@@ -82,6 +84,36 @@ TEST(SelfExclusion, applies_to_correlation_inputs_too) {
       R"("eventTime":"2024-08-01T10:00:00Z","errorCode":"AccessDenied","userAgent":")" +
       firebreak_agent() + R"(","userIdentity":{"arn":"arn:aws:iam::1:user/x"}})";
   EXPECT_FALSE(matches(c, own));
+}
+
+}  // namespace
+}  // namespace firebreak::detect::test
+
+namespace firebreak::detect::test {
+namespace {
+
+// The shipped rule pack (rules/): everything loads and compiles, every rule's own cases pass
+// with the self-exclusion on, and firebreak's own calls among them fail without it (the same
+// checks as the e2e `firebreak rules test`, without needing the CLI binary).
+TEST(SelfExclusion, rule_pack_cases_pass_with_it_and_its_own_call_cases_fail_without_it) {
+  RuleSet set = load_rules({firebreak::testing::source_dir() / "rules"});
+  for (const auto& r : set.rejected) ADD_FAILURE() << r.describe();
+  auto on = run_rule_tests(set);
+  ASSERT_TRUE(on.has_value()) << on.error().describe();
+  EXPECT_TRUE(on->rejected.empty());
+  EXPECT_EQ(on->failed_cases, 0u);
+  EXPECT_EQ(on->without_tests, 0u);
+  for (const auto& r : on->rules) {
+    for (const auto& c : r.cases) EXPECT_TRUE(c.passed) << r.rule << ": " << c.detail;
+  }
+  auto off = run_rule_tests(set, EngineOptions{.self_exclusion = false});
+  ASSERT_TRUE(off.has_value());
+  EXPECT_GT(off->failed_cases, 0u);
+  for (const auto& r : off->rules) {
+    for (const auto& c : r.cases) {
+      if (!c.passed) EXPECT_FALSE(c.should_match) << r.rule << ": " << c.detail;
+    }
+  }
 }
 
 }  // namespace
