@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
+#include <string_view>
 
 #include "command.h"
 #include "firebreak/core/log.h"
@@ -27,10 +29,31 @@ struct DetectArgs {
   std::size_t max_groups = 200000;
 };
 
+// "<n><s|m|h|d>", at most 3650d: checked here (not only by parse_duration) so that no value can
+// overflow a Duration.
+std::optional<Duration> parse_lateness(std::string_view text) {
+  std::int64_t n = 0;
+  std::size_t digits = 0;
+  while (digits + 1 < text.size() && digits < 9 && text[digits] >= '0' && text[digits] <= '9') {
+    n = n * 10 + (text[digits] - '0');
+    ++digits;
+  }
+  const std::size_t unit = std::string_view("smhd").find(text.empty() ? 'x' : text.back());
+  if (digits == 0 || digits + 1 != text.size() || unit == std::string_view::npos) {
+    return std::nullopt;
+  }
+  constexpr std::int64_t kUnitSeconds[] = {1, 60, 3600, 86400};
+  const std::int64_t seconds = n * kUnitSeconds[unit];
+  if (seconds > 3650LL * 86400) return std::nullopt;
+  return std::chrono::seconds(seconds);
+}
+
 int run_detect(const DetectArgs& a) {
-  auto lateness = parse_duration(a.lateness);
+  auto lateness = parse_lateness(a.lateness);
   if (!lateness) {
-    fmt::print(stderr, "firebreak detect: --lateness '{}' is not a duration (e.g. 15m)\n",
+    fmt::print(stderr,
+               "firebreak detect: --lateness '{}' is not a number followed by s, m, h or d, at "
+               "most 3650d (e.g. 15m)\n",
                a.lateness);
     return kExitUsage;
   }

@@ -178,7 +178,8 @@ struct Spec {
     CorrelationInput last;
   };
   std::unordered_map<std::uint64_t, Window> windows;
-  std::deque<std::pair<std::uint32_t, std::uint64_t>> window_ends;  // (end, group)
+  // (end, group); 64-bit ends: start + span may pass 2^32 seconds.
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> window_ends;
 };
 
 }  // namespace
@@ -224,8 +225,10 @@ struct Correlator::Impl {
       Spec s;
       s.rule = r;
       s.type = c.type;
-      s.span = static_cast<std::uint32_t>(std::max<std::int64_t>(
-          1, std::chrono::duration_cast<std::chrono::seconds>(c.timespan).count()));
+      // Clamped, never truncated: a timespan beyond the 32-bit second range (136 years) is the
+      // same as "forever" for events after 2000.
+      s.span = static_cast<std::uint32_t>(std::clamp<std::int64_t>(
+          std::chrono::duration_cast<std::chrono::seconds>(c.timespan).count(), 1, 0xFFFFFFFFLL));
       s.bounds = c.condition;
       s.inputs = engine->correlation_inputs(r);
       s.group_names = c.group_by;
@@ -268,19 +271,24 @@ struct Correlator::Impl {
     return nullptr;
   }
 
+  // A new group met a full table: counted, and warned about once per correlation.
+  void drop_group(Spec& s) {
+    ++stats.dropped_groups;
+    if (!s.warned) {
+      s.warned = true;
+      log::warn(
+          "correlation '{}': {} groups are live, the cap; new groups are not tracked "
+          "until old ones expire (raise max_groups or narrow the rule)",
+          engine->rules()[s.rule].title, options.max_groups);
+    }
+  }
+
   std::uint32_t* record(Spec& s, std::uint64_t group, std::uint32_t now) {
     if (std::uint32_t* r = s.groups.find(group)) return r;
     if (s.groups.size() >= options.max_groups) {
       sweep(s, now);
       if (s.groups.size() >= options.max_groups) {
-        ++stats.dropped_groups;
-        if (!s.warned) {
-          s.warned = true;
-          log::warn(
-              "correlation '{}': {} groups are live, the cap; new groups are not tracked "
-              "until old ones expire (raise max_groups or narrow the rule)",
-              engine->rules()[s.rule].title, options.max_groups);
-        }
+        drop_group(s);
         return nullptr;
       }
     }
@@ -352,11 +360,11 @@ struct Correlator::Impl {
       if (inserted) {
         if (s.windows.size() > options.max_groups) {
           s.windows.erase(it);
-          ++stats.dropped_groups;
+          drop_group(s);
           return;
         }
         w.start = t;
-        s.window_ends.emplace_back(t + s.span, key->group);
+        s.window_ends.emplace_back(static_cast<std::uint64_t>(t) + s.span, key->group);
       }
       if (s.type == Correlation::Type::kValueCount) {
         if (std::find(w.values.begin(), w.values.end(), key->value) == w.values.end() &&

@@ -22,10 +22,12 @@ namespace {
 constexpr std::string_view kSelfExclusionYaml = R"(title: firebreak's own API calls
 id: 7c1f0e2a-5b7d-4f55-9a77-0f17eb4eac00
 description: >
-  firebreak's own calls are never findings. They are recognised by a user agent starting with
-  "firebreak" or an assumed-role session named "firebreak...". Both are set by the caller, so an
-  attacker who knows this can hide behind them: turn it off with --no-self-exclusion when that
-  matters more than the noise.
+  firebreak's own calls are never findings. They are recognised by the exact prefixes firebreak
+  sets (include/firebreak/cloud/session.h): a user agent starting "firebreak/"
+  (kUserAgentPrefix) or an assumed-role session whose name starts "firebreak-"
+  (kRoleSessionPrefix, role_session_name_for), both compared case-sensitively. Both are chosen by
+  the caller, so an attacker who knows this can hide behind them: turn it off with
+  --no-self-exclusion when that matters more than the noise.
 logsource:
     product: aws
     service: cloudtrail
@@ -33,11 +35,11 @@ filter:
     rules:
         - '*'
     selection_user_agent:
-        userAgent|startswith: 'firebreak'
+        userAgent|cased|startswith: 'firebreak/'
     selection_session:
-        userIdentity.arn|startswith: 'arn:aws'
-        userIdentity.arn|contains: ':sts::'
-        userIdentity.arn|contains: ':assumed-role/*/firebreak'
+        # the substring test first: most events skip the regular expression
+        userIdentity.arn|cased|contains: '/firebreak-'
+        userIdentity.arn|re: '^arn:aws[a-z-]*:sts::[0-9]{12}:assumed-role/[^/]+/firebreak-'
     condition: 1 of selection_*
 )";
 

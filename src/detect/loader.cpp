@@ -78,6 +78,12 @@ void RuleSet::append(RuleSet&& o) {
   documents += o.documents;
 }
 
+// The largest count a gt/gte correlation condition may require (the correlator's sliding
+// windows keep one 4-byte timestamp per counted event, docs/detection.md).
+constexpr std::int64_t kMaxCorrelationCount = 65535;
+// The longest correlation timespan: ten years.
+constexpr std::int64_t kMaxTimespanSeconds = 3650LL * 86400;
+
 // ---- placeholders ----
 
 void Placeholders::set(std::string name, std::vector<std::string> values) {
@@ -786,15 +792,26 @@ class DocumentLoader {
         FIREBREAK_TRY(corr.group_by, get_string_list(v, k, file_));
       } else if (k == "timespan") {
         FIREBREAK_TRY(std::string ts, get_string(v, k, file_));
-        // number + one lower-case unit letter (s, m, h, d)
-        const bool shape =
-            ts.size() >= 2 && std::string_view("smhd").find(ts.back()) != std::string_view::npos;
-        auto d = shape ? parse_duration(ts) : std::nullopt;
-        if (!d || *d <= Duration::zero()) {
+        // The specification's form: a positive integer and one unit letter (s, m, h, d). Parsed
+        // here rather than by parse_duration so that no value can overflow a Duration.
+        std::int64_t n = 0;
+        std::size_t digits = 0;
+        while (digits + 1 < ts.size() && ts[digits] >= '0' && ts[digits] <= '9' && digits < 9) {
+          n = n * 10 + (ts[digits] - '0');
+          ++digits;
+        }
+        const std::size_t unit_at = std::string_view("smhd").find(ts.empty() ? 'x' : ts.back());
+        if (digits == 0 || digits + 1 != ts.size() || unit_at == std::string_view::npos || n == 0) {
           return lfail(loc(file_, v.Mark()),
                        fmt::format("timespan '{}' is not a number followed by s, m, h or d", ts));
         }
-        corr.timespan = *d;
+        constexpr std::int64_t kUnitSeconds[] = {1, 60, 3600, 86400};
+        const std::int64_t seconds = n * kUnitSeconds[unit_at];
+        if (seconds > kMaxTimespanSeconds) {
+          return lfail(loc(file_, v.Mark()),
+                       fmt::format("timespan '{}' is longer than the supported 3650d", ts));
+        }
+        corr.timespan = std::chrono::seconds(seconds);
       } else if (k == "condition") {
         if (!v.IsMap()) return lfail(loc(file_, v.Mark()), "correlation 'condition' must be a map");
         for (const auto& ckv : v) {
@@ -820,6 +837,16 @@ class DocumentLoader {
               *num > 1e9) {
             return lfail(loc(file_, ckv.second.Mark()),
                          fmt::format("condition '{}' needs a non-negative integer", op));
+          }
+          // A sliding window keeps one timestamp per event it counts (docs/detection.md,
+          // "Bounded state"), so the count that fires is bounded rather than silently capped.
+          const auto fires = static_cast<std::int64_t>(*num) + (op == "gt" ? 1 : 0);
+          if ((op == "gt" || op == "gte") && fires > kMaxCorrelationCount) {
+            return lfail(loc(file_, ckv.second.Mark()),
+                         fmt::format("condition '{}: {}' is not supported: a lower bound may "
+                                     "require at most {} events or values (a sliding window "
+                                     "keeps one timestamp per counted event)",
+                                     op, ckv.second.Scalar(), kMaxCorrelationCount));
           }
           corr.condition.push_back({it->second, static_cast<std::int64_t>(*num)});
         }
@@ -932,22 +959,39 @@ void load_text_into(std::string_view yaml, const std::string& file, const LoadOp
 
 }  // namespace
 
+namespace {
+Result<Placeholders> parse_placeholders(const YAML::Node& root,
+                                        const std::filesystem::path& base_dir,
+                                        const std::string& file);
+}  // namespace
+
 Result<Placeholders> Placeholders::parse(std::string_view yaml,
                                          const std::filesystem::path& base_dir,
                                          std::string_view name) {
-  Placeholders p;
-  YAML::Node root;
+  // Bounded like rule files (size, nesting depth; one document): a placeholder file is outside
+  // input too.
+  const std::string file(name);
+  YamlLimits limits;
+  limits.max_documents = 1;
+  FIREBREAK_TRY(YAML::Node root, load_yaml(yaml, file, limits));
   try {
-    root = YAML::Load(std::string(yaml));
+    return parse_placeholders(root, base_dir, file);
   } catch (const YAML::Exception& e) {
     return fail(ErrorCode::kParse, fmt::format("YAML: {}", e.msg),
-                ErrorContext{.where = loc(std::string(name), e.mark).describe()});
+                ErrorContext{.where = loc(file, e.mark).describe()});
   }
-  const std::string file(name);
+}
+
+namespace {
+
+Result<Placeholders> parse_placeholders(const YAML::Node& root,
+                                        const std::filesystem::path& base_dir,
+                                        const std::string& file) {
+  Placeholders p;
   const YAML::Node ph = root.IsMap() ? root["placeholders"] : YAML::Node();
   if (!ph || !ph.IsMap()) {
     return fail(ErrorCode::kInvalidArgument, "expected a map 'placeholders: {name: values}'",
-                ErrorContext{.where = file});
+                ErrorContext{.where = yaml_where(file, ph ? ph : root)});
   }
   for (const auto& kv : ph) {
     if (!kv.first.IsScalar()) {
@@ -991,6 +1035,8 @@ Result<Placeholders> Placeholders::parse(std::string_view yaml,
   }
   return p;
 }
+
+}  // namespace
 
 Result<Placeholders> Placeholders::load_file(const std::filesystem::path& path) {
   FIREBREAK_TRY(std::string text, read_file(path, 4u << 20));

@@ -25,7 +25,7 @@ const std::string kBase =
 
 struct Ev {
   std::string name;
-  int second;  // seconds after 2024-08-01T10:00:00Z
+  std::int64_t second;  // seconds after 2024-08-01T10:00:00Z
   std::string user = "u1";
   std::string error;
   std::string ip = "192.0.2.1";
@@ -299,6 +299,40 @@ TEST(Correlation, groups_are_capped_with_a_warning_and_expire) {
   }
   auto r2 = run(kCount, spaced, opts);
   EXPECT_EQ(r2.stats.dropped_groups, 0u);
+}
+
+TEST(Correlation, closing_windows_are_capped_with_the_same_warning) {
+  std::vector<std::string> warnings;
+  log::set_sink([&](log::Level l, std::string_view line) {
+    if (l == log::Level::kWarn) warnings.emplace_back(line);
+  });
+  const std::string few =
+      "title: few\ncorrelation: {type: event_count, rules: [fail], group-by: [userIdentity.arn], "
+      "timespan: 1h, condition: {lt: 5}}\n";
+  std::vector<Ev> evs;
+  for (int i = 0; i < 10; ++i) evs.push_back({"X", i, "user" + std::to_string(i), "AccessDenied"});
+  CorrelationOptions opts;
+  opts.max_groups = 4;
+  opts.lateness = Duration::zero();
+  auto r = run(few, evs, opts);
+  log::set_sink(nullptr);
+  EXPECT_EQ(r.stats.dropped_groups, 6u);
+  EXPECT_EQ(r.findings.size(), 4u);  // the tracked groups close at the end of input
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("groups are live, the cap"), std::string::npos);
+}
+
+TEST(Correlation, the_longest_timespan_does_not_wrap_around) {
+  // The correlator keeps seconds since 2000 in 32 bits; a window opened in 2130 for 3650 days
+  // ends past 2^32 and must not wrap around (it would close at once): both events count.
+  const std::string t =
+      "title: slow\ncorrelation: {type: event_count, rules: [fail], group-by: [userIdentity.arn], "
+      "timespan: 3650d, condition: {lte: 5}}\n";
+  const std::int64_t in_2130 = 5049129600 - 1722506400;  // 2130-01-01, from the base time
+  auto r = run(t, {{"X", in_2130, "u1", "AccessDenied"},
+                   {"X", in_2130 + 86400 * 365, "u1", "AccessDenied"}});
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].count, 2u);
 }
 
 TEST(Correlation, missing_group_field_groups_under_empty_value) {

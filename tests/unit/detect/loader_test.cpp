@@ -296,6 +296,15 @@ TEST(SigmaLoader, loads_correlations_and_checks_them) {
   bad("  type: event_count\n  rules: [base]\n  timespan: 1w\n  condition: {gte: 2}\n",
       "timespan '1w'");
   bad("  type: event_count\n  rules: [base]\n  timespan: 1h\n", "needs a 'condition'");
+  for (const char* ts : {"0s", "1h5m", "5ms", "m", "-1h", "1 h", "99999999999999999999d"}) {
+    bad(std::string("  type: event_count\n  rules: [base]\n  timespan: '") + ts +
+            "'\n  condition: {gte: 2}\n",
+        "is not a number followed by");
+  }
+  bad("  type: event_count\n  rules: [base]\n  timespan: 3651d\n  condition: {gte: 2}\n",
+      "longer than the supported 3650d");
+  bad("  type: event_count\n  rules: [base]\n  timespan: 999999999d\n  condition: {gte: 2}\n",
+      "longer than the supported 3650d");
   bad("  type: value_count\n  rules: [base]\n  timespan: 1h\n  condition: {gte: 2}\n",
       "needs 'field'");
   bad("  type: event_count\n  rules: [base]\n  timespan: 1h\n  condition: {gte: -1}\n",
@@ -307,6 +316,17 @@ TEST(SigmaLoader, loads_correlations_and_checks_them) {
   bad("  type: temporal\n  rules: [base]\n  timespan: 1h\n", "at least two rules");
   bad("  type: event_count\n  rules: [base]\n  timespan: 1h\n  condition: {gte: 1}\n  x: 1\n",
       "unknown correlation attribute");
+  // Counts the sliding window cannot hold are rejected, never silently capped.
+  bad("  type: event_count\n  rules: [base]\n  timespan: 1h\n  condition: {gte: 65536}\n",
+      "'gte: 65536' is not supported");
+  bad("  type: event_count\n  rules: [base]\n  timespan: 1h\n  condition: {gt: 65535}\n",
+      "'gt: 65535' is not supported");
+  RuleSet largest = load_rules_text(
+      base +
+          "title: c\ncorrelation:\n  type: event_count\n  rules: [base]\n  timespan: 1h\n"
+          "  condition: {gte: 65535}\n",
+      "c.yml");
+  EXPECT_TRUE(largest.rejected.empty());
 }
 
 TEST(SigmaLoader, rejects_correlation_cycles_and_duplicate_ids) {
