@@ -21,7 +21,7 @@ struct SimLogsArgs {
   bool seed_given = false;
   std::string attack;
   std::string attack_at;
-  std::string out;
+  std::string out = "sim-logs";
 };
 
 int run_logs(const SimLogsArgs& a) {
@@ -143,7 +143,7 @@ void add_sim_command(CLI::App& app, Context& ctx) {
   logs->add_option("--attack-at", args->attack_at,
                    "When the attack starts (default: a third of the way)");
   logs->add_option("--out", args->out, "Output directory (files under <bucket>/<AWS key>)")
-      ->required();
+      ->capture_default_str();
   logs->callback([args, &ctx] { ctx.exit_code = run_logs(*args); });
 
   auto world_path = std::make_shared<std::string>();

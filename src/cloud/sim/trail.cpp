@@ -161,16 +161,35 @@ void World::State::schedule_trail(std::uint32_t idx) {
   at(t.next_delivery, [this, idx] {
     if (trails[idx].deleted && trails[idx].pending.empty()) return;
     deliver_trail(idx, false);
-    if (!trails[idx].deleted) schedule_trail(idx);
+    if (!trails[idx].deleted || !trails[idx].pending.empty()) schedule_trail(idx);
   });
 }
 
 void World::State::deliver_trail(std::uint32_t idx, bool all) {
-  (void)all;
   auto& t = trails[idx];
   if (t.pending.empty()) return;
-  auto pending = std::move(t.pending);
-  t.pending.clear();
+  // A record rides in the first file written at least cloudtrail_delivery_min_age after the
+  // call, so a file never carries a call made seconds before it (AWS: "about 5 minutes after
+  // the call"). Records are appended in time order: the deliverable ones are a prefix.
+  decltype(t.pending) pending;
+  const TimePoint newest = all ? TimePoint::max() : now_ - options.cloudtrail_delivery_min_age;
+  for (auto it = t.pending.begin(); it != t.pending.end();) {
+    auto& recs = it->second;
+    const auto cut =
+        std::find_if(recs.begin(), recs.end(), [&](const auto& r) { return r.first > newest; });
+    if (cut == recs.end()) {
+      pending.emplace(it->first, std::move(recs));
+      it = t.pending.erase(it);
+      continue;
+    }
+    if (cut != recs.begin()) {
+      auto& out = pending[it->first];
+      out.assign(std::make_move_iterator(recs.begin()), std::make_move_iterator(cut));
+      recs.erase(recs.begin(), cut);
+    }
+    ++it;
+  }
+  if (pending.empty()) return;
   for (auto& [key, recs] : pending) {
     if (recs.empty()) continue;
     const auto& [acct, region] = key;

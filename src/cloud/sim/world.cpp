@@ -554,6 +554,9 @@ Serial World::State::create_default_nacl(std::uint16_t scope, Serial vpc) {
   n.scope = scope;
   n.vpc = vpc;
   n.is_default = true;
+  // AWS's default ACL allows everything (rule 100); a VPC with an IPv6 block also gets rule 101
+  // for ::/0. Each family ends in the "*" deny.
+  const bool v6 = vpcs[vpc].ipv6.has_value();
   for (bool egress : {false, true}) {
     NaclEntryRec allow;
     allow.rule_number = 100;
@@ -561,10 +564,18 @@ Serial World::State::create_default_nacl(std::uint16_t scope, Serial vpc) {
     allow.allow = true;
     allow.cidr = *parse_cidr("0.0.0.0/0");
     n.entries.push_back(allow);
+    NaclEntryRec allow6 = allow;
+    allow6.rule_number = 101;
+    allow6.cidr = *parse_cidr("::/0", true);
+    if (v6) n.entries.push_back(allow6);
     NaclEntryRec deny = allow;
     deny.rule_number = 32767;
     deny.allow = false;
     n.entries.push_back(deny);
+    NaclEntryRec deny6 = allow6;
+    deny6.rule_number = 32767;
+    deny6.allow = false;
+    if (v6) n.entries.push_back(deny6);
   }
   const auto s = static_cast<Serial>(nacls.size());
   nacls.push_back(std::move(n));

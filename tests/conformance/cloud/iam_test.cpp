@@ -99,6 +99,17 @@ TEST_P(CloudConformance, user_scope_calls) {
   EXPECT_AWS_ERROR(iam.create_user("scoped", {}), "EntityAlreadyExists");
 }
 
+// DeactivateMFADevice (attacker-registered devices, iam-key-compromise). The seam cannot
+// register a device (no CreateVirtualMFADevice/EnableMFADevice), so the success case lives in
+// the simulator's own tests (tests/unit/cloud/sim/iam_test.cpp) on a world-built user with MFA.
+TEST_P(CloudConformance, deactivate_mfa_device_refusals) {
+  auto& iam = session().iam();
+  const std::string serial = "arn:aws:iam::" + session().account_id() + ":mfa/attacker-phone";
+  EXPECT_AWS_ERROR(iam.deactivate_mfa_device("nobody-here", serial), "NoSuchEntity");
+  ASSERT_OK(iam.create_user("nomfa", {}));
+  EXPECT_AWS_ERROR(iam.deactivate_mfa_device("nomfa", serial), "NoSuchEntity");
+}
+
 TEST_P(CloudConformance, role_session_revocation_policy) {
   auto& iam = session().iam();
   ASSERT_OK(iam.create_role("web-role", kEc2Trust, {}));

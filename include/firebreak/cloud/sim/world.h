@@ -66,8 +66,12 @@ struct WorldOptions {
   // EventBridge envelopes after `eventbridge_latency` (+ up to 2x). Event history (LookupEvents)
   // shows an event `lookup_latency` after the call and keeps at most `event_history_limit`
   // events per account and region (oldest dropped first) for 90 days.
+  // A record is delivered in the first file written at least `delivery_min_age` after the call
+  // (0: the next file), so file latency lies in [min_age, min_age + interval + jitter] and
+  // averages about 5 minutes with the defaults; flush_logs() delivers everything regardless.
   Duration cloudtrail_delivery_interval = std::chrono::minutes(5);
   Duration cloudtrail_delivery_jitter = std::chrono::seconds(60);
+  Duration cloudtrail_delivery_min_age = std::chrono::seconds(150);
   Duration eventbridge_latency = std::chrono::seconds(2);
   Duration lookup_latency = Duration::zero();
   std::size_t event_history_limit = 50000;

@@ -231,5 +231,52 @@ TEST(Throttling, mutating_ec2_bucket_refills) {
             10);
 }
 
+TEST(Throttling, iam_uses_throttling_and_buckets_are_per_account) {
+  WorldOptions o;
+  o.throttling = true;
+  Org org(o);
+  auto s = org.admin_session();
+  int throttled = 0;
+  for (int i = 0; i < 45; ++i) {
+    auto r = s->iam().list_users();
+    if (!r) {
+      EXPECT_EQ(r.error().context().aws_code, "Throttling");
+      EXPECT_EQ(r.error().code(), ErrorCode::kThrottled);
+      ++throttled;
+    }
+  }
+  EXPECT_EQ(throttled, 5) << "IAM: a bucket of 40";
+  // Another account's bucket is untouched: the security account's responder is refused by
+  // policy, not by the throttle.
+  auto other = org.attacker_session(org.responder_user);
+  auto r = other->iam().list_users();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().context().aws_code, "AccessDenied");
+  org.world->advance(1s);
+  EXPECT_TRUE(s->iam().list_users()) << "refilled";
+}
+
+TEST(Throttling, cloudtrail_lookup_events_allows_two_per_second) {
+  WorldOptions o;
+  o.throttling = true;
+  Org org(o);
+  auto s = org.admin_session();
+  LookupEventsRequest req;
+  EXPECT_TRUE(s->cloudtrail().lookup_events(req));
+  EXPECT_TRUE(s->cloudtrail().lookup_events(req));
+  auto r = s->cloudtrail().lookup_events(req);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().context().aws_code, "ThrottlingException");
+  org.world->advance(1s);
+  EXPECT_TRUE(s->cloudtrail().lookup_events(req));
+}
+
+TEST(Throttling, off_by_default) {
+  Org org;
+  auto s = org.admin_session();
+  for (int i = 0; i < 80; ++i)
+    ASSERT_TRUE(s->ec2().create_tags({org.instance}, {{"n", std::to_string(i)}}));
+}
+
 }  // namespace
 }  // namespace firebreak::cloud::sim::testing

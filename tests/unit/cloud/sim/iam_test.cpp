@@ -242,5 +242,28 @@ TEST(SimIam, assumed_role_sessions_expire) {
   EXPECT_EQ(r.error().context().aws_code, "ExpiredToken");
 }
 
+TEST(SimIam, deactivate_mfa_device_removes_the_attackers_device) {
+  Org org;
+  UserSpec u;
+  u.name = "victim";
+  u.mfa = true;
+  ASSERT_TRUE(org.world->add_user(kProd, u));
+  auto s = org.admin_session();
+  auto devices = s->iam().list_mfa_devices("victim");
+  ASSERT_TRUE(devices);
+  ASSERT_EQ(devices->size(), 1u);
+  const auto serial = devices->front().serial_number;
+  ASSERT_TRUE(s->iam().deactivate_mfa_device("victim", serial));
+  devices = s->iam().list_mfa_devices("victim");
+  ASSERT_TRUE(devices);
+  EXPECT_TRUE(devices->empty());
+  auto again = s->iam().deactivate_mfa_device("victim", serial);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().context().aws_code, "NoSuchEntity");
+  auto recs = org.records_named(kProd, "DeactivateMFADevice");
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[1]["errorCode"], "NoSuchEntityException");
+}
+
 }  // namespace
 }  // namespace firebreak::cloud::sim::testing

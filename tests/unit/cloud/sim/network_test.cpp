@@ -78,6 +78,117 @@ TEST(ConnectionTracking, two_step_swap_kills_reverse_shell) {
   EXPECT_FALSE(org.world->exchange(shell, 10, 10));
 }
 
+// IPv6 flows are untracked only while ::/0 is open both ways: an "all-open" group that opens
+// 0.0.0.0/0 alone leaves an IPv6 reverse shell tracked, so the two-step swap does not cut it.
+struct V6 {
+  std::string vpc, instance, eni;
+};
+V6 ipv6_instance(Org& org) {
+  V6 v;
+  v.vpc = Org::must(org.world->add_vpc(kProd, "us-east-1", "10.1.0.0/16", false, "v6-vpc",
+                                       "2600:1f18:1234:5600::/56"));
+  const auto subnet = Org::must(org.world->add_subnet(v.vpc, "10.1.1.0/24", "us-east-1a", "v6-a",
+                                                      "2600:1f18:1234:5601::/64"));
+  IpPermission https;
+  https.ip_protocol = "tcp";
+  https.from_port = 443;
+  https.to_port = 443;
+  https.ipv4_ranges = {"0.0.0.0/0"};
+  https.ipv6_ranges = {"::/0"};
+  IpPermission out = all_traffic();
+  out.ipv6_ranges = {"::/0"};
+  const auto sg =
+      Org::must(org.world->add_security_group(v.vpc, "web6-sg", "web", {https}, {{out}}));
+  InstanceSpec spec;
+  spec.name = "web6-1";
+  spec.account = kProd;
+  spec.region = "us-east-1";
+  spec.subnet_id = subnet;
+  spec.security_group_ids = {sg};
+  v.instance = Org::must(org.world->add_instance(spec));
+  auto s = org.admin_session();
+  auto inst = s->ec2().describe_instances({{v.instance}, {}});
+  if (inst && !inst->empty()) v.eni = inst->front().network_interfaces.at(0).network_interface_id;
+  return v;
+}
+
+std::string ipv6_shell(Org& org, const V6& v) {
+  ConnectionSpec spec;
+  spec.instance_id = v.instance;
+  spec.remote_ip = "2001:db8:bad::23";
+  spec.remote_port = 4444;
+  spec.label = "reverse-shell-v6";
+  return Org::must(org.world->open_connection(spec));
+}
+
+TEST(ConnectionTracking, ipv4_only_open_group_leaves_an_ipv6_shell_tracked) {
+  Org org;
+  const auto v = ipv6_instance(org);
+  ASSERT_FALSE(v.eni.empty());
+  const auto shell = ipv6_shell(org, v);
+  EXPECT_TRUE(org.world->connection(shell).tracked);
+  auto s = org.admin_session();
+  auto groups = make_groups(*s, v.vpc);  // opens 0.0.0.0/0 only
+  ASSERT_TRUE(s->ec2().modify_network_interface_groups(v.eni, {groups.open}));
+  EXPECT_TRUE(org.world->connection(shell).tracked) << "::/0 is not open: still tracked";
+  ASSERT_TRUE(s->ec2().modify_network_interface_groups(v.eni, {groups.isolation}));
+  const auto st = org.world->connection(shell);
+  EXPECT_TRUE(st.alive) << st.end_reason;
+  EXPECT_TRUE(org.world->exchange(shell, 100, 100));
+}
+
+TEST(ConnectionTracking, two_step_swap_with_ipv6_open_kills_an_ipv6_shell) {
+  Org org;
+  const auto v = ipv6_instance(org);
+  ASSERT_FALSE(v.eni.empty());
+  const auto shell = ipv6_shell(org, v);
+  auto s = org.admin_session();
+  auto groups = make_groups(*s, v.vpc);
+  IpPermission all6;
+  all6.ip_protocol = "-1";
+  all6.ipv6_ranges = {"::/0"};
+  ASSERT_TRUE(s->ec2().authorize_security_group_ingress(groups.open, {all6}));
+  ASSERT_TRUE(s->ec2().authorize_security_group_egress(groups.open, {all6}));
+  ASSERT_TRUE(s->ec2().modify_network_interface_groups(v.eni, {groups.open}));
+  EXPECT_FALSE(org.world->connection(shell).tracked);
+  ASSERT_TRUE(s->ec2().modify_network_interface_groups(v.eni, {groups.isolation}));
+  const auto st = org.world->connection(shell);
+  EXPECT_FALSE(st.alive);
+  EXPECT_EQ(st.end_reason, "security-group");
+}
+
+TEST(ConnectionTracking, icmp_is_always_tracked) {
+  Org org;
+  auto s = org.admin_session();
+  auto groups = make_groups(*s, org.vpc);
+  ASSERT_TRUE(s->ec2().modify_network_interface_groups(org.primary_eni(), {groups.open}));
+  ConnectionSpec ping;
+  ping.instance_id = org.instance;
+  ping.remote_ip = kAttackerIp;
+  ping.protocol = "icmp";
+  ping.remote_port = 0;
+  const auto c = Org::must(org.world->open_connection(ping));
+  EXPECT_TRUE(org.world->connection(c).tracked);
+}
+
+TEST(ConnectionTracking, tracked_flow_survives_revocation_then_ends_after_idle_timeout) {
+  Org org;
+  auto s = org.admin_session();
+  ConnectionSpec spec;
+  spec.instance_id = org.instance;
+  spec.remote_ip = kAttackerIp;
+  spec.remote_port = 4444;
+  spec.keepalive = Duration::zero();  // the shell goes quiet
+  const auto c = Org::must(org.world->open_connection(spec));
+  auto groups = make_groups(*s, org.vpc);
+  ASSERT_TRUE(s->ec2().modify_network_interface_groups(org.primary_eni(), {groups.isolation}));
+  org.world->advance(24h);
+  EXPECT_TRUE(org.world->exchange(c, 10, 10)) << "TCP established: 5 days idle timeout";
+  org.world->advance(std::chrono::hours(5 * 24) + 1min);
+  EXPECT_FALSE(org.world->exchange(c, 10, 10));
+  EXPECT_EQ(org.world->connection(c).end_reason, "idle-timeout");
+}
+
 TEST(ConnectionTracking, untracked_flow_drops_when_its_rule_is_revoked) {
   Org org;
   auto s = org.admin_session();

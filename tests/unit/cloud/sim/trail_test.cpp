@@ -152,6 +152,61 @@ TEST(CloudTrailDelivery, stop_logging_stops_delivery_for_that_trail) {
   EXPECT_TRUE(seen);
 }
 
+TEST(CloudTrailDelivery, files_arrive_about_five_minutes_after_the_call) {
+  Org org;
+  auto sink = std::make_shared<Sink>();
+  org.world->add_sink(sink);
+  ASSERT_TRUE(org.world->add_trail(
+      {"prod-trail", kProd, "us-east-1", "prod-trail-bucket", "", true, false, true, true}));
+  auto s = org.admin_session();
+  // One call every 10 simulated seconds for half an hour, so calls land at every phase of the
+  // delivery cycle, including seconds before a file is written.
+  for (int i = 0; i < 180; ++i) {
+    ASSERT_TRUE(s->ec2().create_tags({org.instance}, {{"n", std::to_string(i)}}));
+    org.world->advance(10s);
+  }
+  org.world->advance(15min);
+  const auto& o = org.world->options();
+  Duration total{}, lo = Duration::max(), hi{};
+  std::size_t n = 0;
+  for (const auto& f : sink->files) {
+    if (f.kind != "cloudtrail") continue;
+    auto j = parse_json(gunzip(f.bytes));
+    ASSERT_TRUE(j);
+    for (const auto& r : (*j)["Records"]) {
+      if (r["eventName"] != "CreateTags") continue;
+      const auto t = parse_iso8601(r["eventTime"].get<std::string>());
+      ASSERT_TRUE(t);
+      const auto latency = f.delivered - *t;
+      lo = std::min(lo, latency);
+      hi = std::max(hi, latency);
+      total += latency;
+      ++n;
+    }
+  }
+  ASSERT_EQ(n, 180u) << "every call delivered exactly once";
+  EXPECT_GE(lo, o.cloudtrail_delivery_min_age) << "never seconds after the call";
+  EXPECT_LE(hi, o.cloudtrail_delivery_min_age + o.cloudtrail_delivery_interval +
+                    o.cloudtrail_delivery_jitter);
+  const auto mean = total / static_cast<long>(n);
+  EXPECT_GE(mean, 4min);
+  EXPECT_LE(mean, 7min);
+}
+
+TEST(CloudTrailDelivery, flush_delivers_records_younger_than_the_minimum_age) {
+  Org org;
+  auto sink = std::make_shared<Sink>();
+  org.world->add_sink(sink);
+  ASSERT_TRUE(org.world->add_trail(
+      {"prod-trail", kProd, "us-east-1", "prod-trail-bucket", "", true, false, true, true}));
+  auto s = org.admin_session();
+  ASSERT_TRUE(s->iam().create_user("late", {}));
+  org.world->flush_logs();
+  std::size_t records = 0;
+  for (const auto& f : sink->files) records += f.kind == "cloudtrail" ? f.records : 0;
+  EXPECT_EQ(records, 1u);
+}
+
 TEST(CloudTrailDelivery, eventbridge_envelopes_arrive_in_seconds) {
   Org org;
   auto sink = std::make_shared<Sink>();
