@@ -66,13 +66,27 @@ class CountSink final : public event::EventSink {
   event::FieldPath arn_{"userIdentity.arn"}, agent_{"userAgent"}, error_{"errorCode"};
 };
 
-double seconds_of(const std::function<void()>& fn, int repeat) {
+// --clock cpu measures single-threaded rows in CPU time of the measuring thread (user + system,
+// CLOCK_THREAD_CPUTIME_ID), which other processes competing for the cores do not inflate; rows
+// that use more than one thread are always wall time.
+bool g_cpu_clock = false;
+
+double now(bool cpu) {
+  if (cpu) {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+double seconds_of(const std::function<void()>& fn, int repeat, bool threads = false) {
+  const bool cpu = g_cpu_clock && !threads;
   double best = 1e300;
   for (int i = 0; i < repeat; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
+    const double t0 = now(cpu);
     fn();
-    const auto t1 = std::chrono::steady_clock::now();
-    best = std::min(best, std::chrono::duration<double>(t1 - t0).count());
+    best = std::min(best, now(cpu) - t0);
   }
   return best;
 }
@@ -168,6 +182,7 @@ Corpus make_corpus(const fs::path& dir, std::uint64_t records) {
 int main(int argc, char** argv) {
   std::uint64_t records = 200000;
   int repeat = 3;
+  std::string only;  // one section: jsonl, docs, gz, gzlines, rss
   fs::path dir = fs::temp_directory_path() / "firebreak-bench-event";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -177,6 +192,10 @@ int main(int argc, char** argv) {
       repeat = std::stoi(argv[++i]);
     else if (a == "--dir" && i + 1 < argc)
       dir = argv[++i];
+    else if (a == "--only" && i + 1 < argc)
+      only = argv[++i];
+    else if (a == "--clock" && i + 1 < argc)
+      g_cpu_clock = std::string_view(argv[++i]) == "cpu";
     else if (a == "--rss-read" && i + 1 < argc) {
       event::Reader reader;
       CountSink sink;
@@ -184,11 +203,15 @@ int main(int argc, char** argv) {
       fmt::print("{}\n", own_peak_kb());
       return sink.events > 0 ? 0 : 1;
     } else {
-      fmt::print(stderr, "usage: {} [--records N] [--repeat R] [--dir DIR]\n", argv[0]);
+      fmt::print(stderr,
+                 "usage: {} [--records N] [--repeat R] [--dir DIR] "
+                 "[--only jsonl|docs|gz|gzlines|rss] [--clock wall|cpu]\n",
+                 argv[0]);
       return 2;
     }
   }
-  fmt::print("corpus: {} records, seed 2024, in {}\n", records, dir.string());
+  fmt::print("corpus: {} records, seed 2024, in {}; clock: {}\n", records, dir.string(),
+             g_cpu_clock ? "CPU time of the measuring thread (multi-threaded rows: wall)" : "wall");
   const Corpus c = make_corpus(dir / std::to_string(records), records);
   fmt::print("  {} gzip delivery files, {:.1f} MB of JSON ({:.0f} bytes/record)\n",
              c.gz_files.size(), static_cast<double>(c.json_bytes) / 1e6,
@@ -203,24 +226,67 @@ int main(int argc, char** argv) {
       fmt::print("  {:<58} {:8.1f} MB/s\n", what, v);
   };
 
+  auto want = [&](std::string_view section) { return only.empty() || only == section; };
+
   // ---- JSON Lines (uncompressed) ----
-  {
+  if (want("jsonl")) {
     simdjson::padded_string text;
     if (simdjson::padded_string::load(c.jsonl.string()).get(text)) std::exit(4);
     const double bytes = static_cast<double>(c.json_bytes);
     std::uint64_t docs = 0;
     simdjson::dom::parser p;
-    const double bare = seconds_of(
-        [&] {
-          docs = 0;
-          simdjson::dom::document_stream stream;
-          if (p.parse_many(text, 1u << 20).get(stream)) std::exit(4);
-          for (auto doc : stream) docs += doc.error() ? 0 : 1;
-        },
-        repeat);
+    // The baseline is single-threaded, like the reader it is compared with: simdjson built with
+    // threads (Debian's is) runs parse_many's stage 1 on a second thread unless told not to.
+    p.threaded = false;
+    auto parse_many = [&](simdjson::dom::parser& parser) {
+      docs = 0;
+      simdjson::dom::document_stream stream;
+      if (parser.parse_many(text, 1u << 20).get(stream)) std::exit(4);
+      for (auto doc : stream) docs += doc.error() ? 0 : 1;
+    };
+    const double bare = seconds_of([&] { parse_many(p); }, repeat);
     fmt::print("\nJSON Lines, {} records\n", docs);
     const double base = mbps(bytes, bare);
-    line("bare simdjson parse_many (from memory)", bytes, bare, 0);
+    line("bare simdjson parse_many, 1 thread (from memory) = baseline", bytes, bare, 0);
+    simdjson::dom::parser threaded;
+    const double bare2 = seconds_of([&] { parse_many(threaded); }, repeat, true);
+    line("bare simdjson parse_many, stage 1 on a 2nd thread (reference)", bytes, bare2, base);
+    // Reference: what one parse per line costs (the reader parses each line on its own, so a bad
+    // line costs only itself).
+    std::uint64_t lines_ok = 0;
+    const double per_line = seconds_of(
+        [&] {
+          lines_ok = 0;
+          const char* b = text.data();
+          const char* e = b + text.size();
+          while (b < e) {
+            const char* nl = static_cast<const char*>(std::memchr(b, '\n', e - b));
+            if (!nl) nl = e;
+            simdjson::dom::element root;
+            if (nl > b && !p.parse(b, nl - b, false).get(root)) ++lines_ok;
+            b = nl + 1;
+          }
+        },
+        repeat);
+    line("bare simdjson parse, one document per line (reference)", bytes, per_line, base);
+    // Baseline for the rows that read the file: reading it (page cache, 1 MiB read()s into one
+    // reused buffer, what any streaming reader must do) plus the bare parse from memory above.
+    // Loading it whole into fresh memory instead would make the baseline slower (page faults) and
+    // flatter the reader.
+    std::vector<char> chunk(1u << 20);
+    const double read_only = seconds_of(
+        [&] {
+          std::FILE* f = std::fopen(c.jsonl.c_str(), "rb");
+          if (!f) std::exit(4);
+          while (std::fread(chunk.data(), 1, chunk.size(), f) > 0) {
+          }
+          std::fclose(f);
+        },
+        repeat);
+    const double bare_file = read_only + bare;
+    const double base_file = mbps(bytes, bare_file);
+    line("bare read() of the file in 1 MiB chunks (page cache)", bytes, read_only, 0);
+    line("bare read() + bare parse_many = file baseline", bytes, bare_file, 0);
     CountSink s1;
     const double ingest = seconds_of(
         [&] {
@@ -229,7 +295,8 @@ int main(int argc, char** argv) {
           r.read_file(c.jsonl, s1);
         },
         repeat);
-    line("firebreak ingest, 1 thread (file, from page cache)", bytes, ingest, base);
+    line("firebreak ingest, 1 thread (file, from page cache) vs file baseline", bytes, ingest,
+         base_file);
     CountSink s0;
     const double mem = seconds_of(
         [&] {
@@ -247,7 +314,8 @@ int main(int argc, char** argv) {
           r.read_file(c.jsonl, s2);
         },
         repeat);
-    line("firebreak ingest + 3 field reads per event", bytes, touched, base);
+    line("firebreak ingest + 3 field reads per event (file) vs file baseline", bytes, touched,
+         base_file);
     std::uint64_t n = 0;
     const double par = seconds_of(
         [&] {
@@ -256,8 +324,9 @@ int main(int argc, char** argv) {
                                    [](std::size_t) { return std::make_unique<CountSink>(); });
           n = res.summary.events;
         },
-        repeat);
-    line("firebreak ingest, 2 threads (chunks of lines)", bytes, par, base);
+        repeat, true);
+    line("firebreak ingest, 2 threads (chunks of lines, wall) vs 2-thread bare", bytes, par,
+         mbps(bytes, bare2));
     if (s1.events != docs || s2.events != docs || n != docs) {
       fmt::print(stderr, "event counts differ: {} {} {} vs {}\n", s1.events, s2.events, n, docs);
       return 4;
@@ -265,7 +334,7 @@ int main(int argc, char** argv) {
   }
 
   // ---- delivery files, uncompressed in memory ----
-  {
+  if (want("docs")) {
     std::vector<simdjson::padded_string> docs;
     double bytes = 0;
     for (const auto& f : c.gz_files) {
@@ -301,7 +370,7 @@ int main(int argc, char** argv) {
   }
 
   // ---- gzip ----
-  {
+  if (want("gz") || want("gzlines")) {
     std::vector<std::string> gz;
     for (const auto& f : c.gz_files) gz.push_back(slurp(f));
     double bytes = 0;
@@ -353,7 +422,7 @@ int main(int argc, char** argv) {
                                    [](std::size_t) { return std::make_unique<CountSink>(); });
           n = res.summary.events;
         },
-        repeat);
+        repeat, true);
     line("firebreak ingest, 2 threads (files in parallel, from disk)", bytes, par, base);
     if (s.events != records || n != records) {
       fmt::print(stderr, "event counts differ: {} {} vs {}\n", s.events, n, records);
@@ -387,13 +456,13 @@ int main(int argc, char** argv) {
           (void)event::read_parallel({c.jsonl_gz}, {}, {.threads = 1, .split_min_bytes = 1u << 20},
                                      [](std::size_t) { return std::make_unique<CountSink>(); });
         },
-        repeat);
+        repeat, true);
     line("firebreak ingest, pipelined (inflate thread + 1 parse worker)", big_bytes, pipe_big,
          base_big);
   }
 
   // ---- memory against file size ----
-  {
+  if (want("rss")) {
     const Corpus c2 = make_corpus(dir / std::to_string(records * 2), records * 2);
     fmt::print("\nMaximum RSS reading the gzip JSON Lines file (child process, 1 thread)\n");
     for (const Corpus* k : {&c, &c2}) {

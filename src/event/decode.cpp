@@ -73,23 +73,62 @@ Status expect_time(Value root, std::string_view key, const RecordRef& ref, bool 
 
 }  // namespace
 
-TopLevel scan_top(Value root) noexcept {
-  static constexpr std::string_view kNames[TopLevel::kCount] = {
-      "eventVersion", "eventSource",        "eventName",    "eventTime",       "eventID",
-      "awsRegion",    "recipientAccountId", "errorCode",    "sourceIPAddress", "userAgent",
-      "userIdentity", "detail-type",        "detail",       "CloudTrailEvent", "SchemaVersion",
-      "ProductArn",   "digestStartTime",    "digestEndTime"};
-  TopLevel top;
-  if (root.kind() != Value::Kind::kObject) return top;
-  top.object = true;
-  root.for_each_member([&](std::string_view key, Value v) {
-    for (int i = 0; i < TopLevel::kCount; ++i) {
-      if (kNames[i].size() == key.size() && kNames[i] == key) {
-        if (!top.at[i]) top.at[i] = v;
-        return;
+namespace {
+
+// The TopLevel slot of a top-level key, or -1. Dispatches on the length first: a record has ~20
+// top-level keys and this runs for every one of them, so it avoids comparing each key against
+// every name.
+int top_level_key(std::string_view k) noexcept {
+  using T = TopLevel;
+  switch (k.size()) {
+    case 6: return k == "detail" ? T::kDetail : -1;
+    case 7: return k == "eventID" ? T::kEventId : -1;
+    case 9:
+      switch (k[0]) {
+        case 'e':
+          if (k == "eventName") return T::kEventName;
+          if (k == "eventTime") return T::kEventTime;
+          if (k == "errorCode") return T::kErrorCode;
+          return -1;
+        case 'a': return k == "awsRegion" ? T::kAwsRegion : -1;
+        case 'u': return k == "userAgent" ? T::kUserAgent : -1;
+        default: return -1;
       }
-    }
-  });
+    case 10: return k == "ProductArn" ? T::kProductArn : -1;
+    case 11:
+      if (k == "eventSource") return T::kEventSource;
+      if (k == "detail-type") return T::kDetailType;
+      return -1;
+    case 12:
+      if (k == "eventVersion") return T::kEventVersion;
+      if (k == "userIdentity") return T::kUserIdentity;
+      return -1;
+    case 13:
+      if (k == "SchemaVersion") return T::kSchemaVersion;
+      if (k == "digestEndTime") return T::kDigestEndTime;
+      return -1;
+    case 15:
+      if (k == "sourceIPAddress") return T::kSourceIpAddress;
+      if (k == "CloudTrailEvent") return T::kCloudTrailEvent;
+      if (k == "digestStartTime") return T::kDigestStartTime;
+      return -1;
+    case 18: return k == "recipientAccountId" ? T::kRecipientAccountId : -1;
+    default: return -1;
+  }
+}
+
+}  // namespace
+
+TopLevel scan_top(Value root) noexcept {
+  TopLevel top;
+  dom::object obj;
+  if (to_dom(root).get_object().get(obj) != simdjson::SUCCESS) return top;
+  top.object = true;
+  // Walks the tape directly (no callback per member): this is once per record on the hot path.
+  for (auto it = obj.begin(), end = obj.end(); it != end; ++it) {
+    const int i = top_level_key(it.key());
+    if (i >= 0 && !top.at[i]) top.at[i] = from_dom(it.value());
+  }
   return top;
 }
 

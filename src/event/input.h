@@ -74,12 +74,23 @@ class GzipStream final : public ByteStream {
 // The same over bytes in memory (not copied; they must outlive the stream).
 [[nodiscard]] std::unique_ptr<ByteStream> memory_input(std::string_view bytes);
 
+// Storage a Window can borrow and hand back, so a reader that reads many files reuses one buffer
+// (fresh multi-megabyte buffers per file are mapped and page-faulted in every time).
+struct WindowBuffer {
+  std::unique_ptr<char[]> buf;  // cap bytes + simdjson padding
+  std::size_t cap = 0;
+};
+
 // A growable window of bytes [begin, end) over a ByteStream. The buffer always has
 // simdjson::SIMDJSON_PADDING readable bytes past `end`, so any slice can be handed to
 // simdjson with realloc_if_needed = false. Consumed bytes are dropped when the window refills.
 class Window {
  public:
-  explicit Window(ByteStream& src, std::size_t chunk = 1u << 20);
+  // With `reuse`, the window starts with that buffer and gives its own back when destroyed.
+  explicit Window(ByteStream& src, std::size_t chunk = 1u << 20, WindowBuffer* reuse = nullptr);
+  ~Window();
+  Window(const Window&) = delete;
+  Window& operator=(const Window&) = delete;
 
   [[nodiscard]] std::string_view view() const noexcept {
     return {buf_.get() + begin_, end_ - begin_};
@@ -101,6 +112,7 @@ class Window {
 
  private:
   ByteStream& src_;
+  WindowBuffer* reuse_;
   std::size_t chunk_;
   std::size_t next_read_ = 64u << 10;
   std::unique_ptr<char[]> buf_;

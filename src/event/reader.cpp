@@ -185,7 +185,7 @@ Sniff ReaderCore::sniff(Window& w) {
 
 void ReaderCore::read_stream(ByteStream& stream, const std::shared_ptr<const std::string>& file,
                              EventSink& sink, ReadSummary& s) {
-  Window w(stream);
+  Window w(stream, 1u << 20, &window_buffer_);
   Sniff sn = sniff(w);
   switch (sn.layout) {
     case Layout::kEmpty: break;

@@ -75,6 +75,7 @@ class ReaderCore {
   simdjson::dom::parser line_parser_;   // one record (line, split record, flow-log line)
   simdjson::dom::parser inner_parser_;  // lookup-events' embedded CloudTrailEvent strings
   std::string flow_json_;
+  WindowBuffer window_buffer_;  // reused by every file this reader reads
 };
 
 }  // namespace firebreak::event::detail
