@@ -193,20 +193,28 @@ std::optional<Duration> parse_duration(std::string_view s) noexcept {
     while (u < s.size() && ((s[u] >= 'a' && s[u] <= 'z') || (s[u] >= 'A' && s[u] <= 'Z'))) ++u;
     unit = s.substr(p, u - p);
     p = u;
+    std::int64_t ns_per_unit = 0;
     if (unit == "ms")
-      total += std::chrono::milliseconds(n);
+      ns_per_unit = 1'000'000;
     else if (unit == "s")
-      total += std::chrono::seconds(n);
+      ns_per_unit = 1'000'000'000;
     else if (unit == "m" || unit == "min")
-      total += std::chrono::minutes(n);
+      ns_per_unit = 60'000'000'000;
     else if (unit == "h")
-      total += std::chrono::hours(n);
+      ns_per_unit = 3'600'000'000'000;
     else if (unit == "d")
-      total += std::chrono::hours(24 * n);
+      ns_per_unit = 86'400'000'000'000;
     else if (unit == "w")
-      total += std::chrono::hours(24 * 7 * n);
+      ns_per_unit = 604'800'000'000'000;
     else
       return std::nullopt;
+    // Checked: "999999999d" must be refused, not overflow (a Duration holds about 292 years).
+    std::int64_t part = 0, sum = 0;
+    if (__builtin_mul_overflow(n, ns_per_unit, &part) ||
+        __builtin_add_overflow(total.count(), part, &sum)) {
+      return std::nullopt;
+    }
+    total = nanoseconds(sum);
   }
   return duration_cast<Duration>(total);
 }

@@ -52,6 +52,11 @@ TEST(Duration, parses_and_formats) {
   EXPECT_FALSE(parse_duration("5"));
   EXPECT_FALSE(parse_duration("m5"));
   EXPECT_FALSE(parse_duration("5parsecs"));
+  // Too long for a Duration: refused, not overflowed (UBSan would flag the overflow).
+  EXPECT_FALSE(parse_duration("999999999d"));
+  EXPECT_FALSE(parse_duration("99999999999w"));
+  EXPECT_FALSE(parse_duration("100000d100000d100000d"));
+  EXPECT_EQ(parse_duration("3650d"), Duration(3650 * 24h));
   EXPECT_EQ(format_duration(90min), "1h30m");
   EXPECT_EQ(format_duration(1500ms), "1s500ms");
 }
