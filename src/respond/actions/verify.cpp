@@ -86,6 +86,9 @@ class VerifyIsolation final : public BasicAction {
         return fail(ErrorCode::kInvalidArgument, "since is not an ISO 8601 time: " + since);
       auto events = ctx.cloud().cloudtrail().lookup_events(
           {.attributes = {{"Username", id}}, .start_time = *from, .max_events = 500});
+      // Throttling is transient: let the executor back off and retry the step rather than
+      // report the activity check as skipped.
+      if (!events && events.error().code() == ErrorCode::kThrottled) return fail(events.error());
       if (!events) {
         unverified.push_back("CloudTrail activity not checked: " + events.error().describe());
       } else {
