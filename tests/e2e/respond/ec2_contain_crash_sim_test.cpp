@@ -99,9 +99,9 @@ TEST_F(Ec2ContainCrashSim, crash_before_and_after_every_mutating_call_resumes_ex
       ASSERT_TRUE(id);
       EXPECT_THROW((void)executor_->run_until_idle(), CrashNow);
       ASSERT_TRUE(crash->fired());
-      SCOPED_TRACE(::testing::Message() << "crash " << (after ? "after" : "before")
-                                        << " mutating call " << k << " ("
-                                        << crash->last_operation << ")");
+      SCOPED_TRACE(::testing::Message()
+                   << "crash " << (after ? "after" : "before") << " mutating call " << k << " ("
+                   << crash->last_operation << ")");
       new_executor();  // the restarted process, same journal
       auto resumed = executor_->run_until_idle();
       ASSERT_TRUE(resumed) << resumed.error().describe();

@@ -69,18 +69,18 @@ class Ec2ContainSim : public SimRespond {
 TEST_F(Ec2ContainSim, contains_the_instance_and_every_post_condition_holds_in_the_world) {
   compromise();
   auto& ec2 = auditor_->ec2();
-  const auto volumes_before = ec2.describe_volumes({.filters = {{"attachment.instance-id",
-                                                                 {instance_}}}});
+  const auto volumes_before =
+      ec2.describe_volumes({.filters = {{"attachment.instance-id", {instance_}}}});
   ASSERT_TRUE(volumes_before);
   ASSERT_EQ(volumes_before->size(), 2u);
 
   const std::string id = contain();
   ASSERT_EQ(run(id).state, RunState::kSucceeded) << describe_run(id);
   // The decisions the playbook took for this instance.
-  for (const char* s : {"record", "preserve", "drain-asg", "drain-elb", "revoke-sessions",
-                        "replace-profile", "snapshot", "capture-before-isolation",
-                        "isolate-after-capture", "release-addresses", "mark",
-                        "snapshots-complete", "verify"}) {
+  for (const char* s :
+       {"record", "preserve", "drain-asg", "drain-elb", "revoke-sessions", "replace-profile",
+        "snapshot", "capture-before-isolation", "isolate-after-capture", "release-addresses",
+        "mark", "snapshots-complete", "verify"}) {
     auto st = step(id, s);
     ASSERT_TRUE(st) << s;
     EXPECT_EQ(st->state, StepState::kVerified) << s << ": " << st->error;
@@ -111,9 +111,9 @@ TEST_F(Ec2ContainSim, contains_the_instance_and_every_post_condition_holds_in_th
   auto clbs = auditor_->elb().describe_load_balancers({"web-elb"});
   ASSERT_TRUE(clbs);
   ASSERT_EQ(clbs->size(), 1u);
-  EXPECT_EQ(std::count(clbs->front().instance_ids.begin(), clbs->front().instance_ids.end(),
-                       instance_),
-            0);
+  EXPECT_EQ(
+      std::count(clbs->front().instance_ids.begin(), clbs->front().instance_ids.end(), instance_),
+      0);
 
   // The Elastic IP is disassociated (and kept: it is not released).
   auto addrs = ec2.describe_addresses({});
@@ -149,8 +149,8 @@ TEST_F(Ec2ContainSim, contains_the_instance_and_every_post_condition_holds_in_th
   }
 
   // The instance profile is the deny-all one.
-  auto assoc = ec2.describe_iam_instance_profile_associations(
-      {.filters = {{"instance-id", {instance_}}}});
+  auto assoc =
+      ec2.describe_iam_instance_profile_associations({.filters = {{"instance-id", {instance_}}}});
   ASSERT_TRUE(assoc);
   ASSERT_FALSE(assoc->empty());
   for (const auto& a : *assoc) {
@@ -175,7 +175,8 @@ TEST_F(Ec2ContainSim, contains_the_instance_and_every_post_condition_holds_in_th
     EXPECT_EQ(s.state, "completed") << s.snapshot_id;
     snapshotted.insert(s.volume_id);
   }
-  for (const auto& v : *volumes_before) EXPECT_TRUE(snapshotted.contains(v.volume_id)) << v.volume_id;
+  for (const auto& v : *volumes_before)
+    EXPECT_TRUE(snapshotted.contains(v.volume_id)) << v.volume_id;
   EXPECT_EQ(snaps->size(), volumes_before->size());
 
   // The memory image's hash is recorded and matches the object in the evidence bucket.
@@ -241,18 +242,19 @@ TEST_F(Ec2ContainSim, dry_run_makes_no_mutating_call) {
   std::size_t reads = 0;
   for (std::size_t k = before; k < records.size(); ++k) {
     const auto& r = records[k];
-    if (r.name() == "AssumeRole") continue;  // opening the session, in the security account's
-                                             // name; STS records it as a write event
+    if (r.name() == "AssumeRole")
+      continue;  // opening the session, in the security account's
+                 // name; STS records it as a write event
     EXPECT_TRUE(r.read_only()) << "mutating call during a dry run: " << r.name();
     if (r.by_firebreak()) ++reads;
   }
   EXPECT_GT(reads, 0u) << "the record step must have read the world";
   // The plan names the mutations it would make and their permissions.
   std::set<std::string> perms(report->permissions.begin(), report->permissions.end());
-  for (const char* p : {"ec2:ModifyInstanceAttribute", "autoscaling:DetachInstances",
-                        "ec2:ModifyNetworkInterfaceAttribute", "ec2:CreateSnapshots",
-                        "ec2:DisassociateAddress", "iam:PutRolePolicy", "ssm:SendCommand",
-                        "ec2:CreateTags"}) {
+  for (const char* p :
+       {"ec2:ModifyInstanceAttribute", "autoscaling:DetachInstances",
+        "ec2:ModifyNetworkInterfaceAttribute", "ec2:CreateSnapshots", "ec2:DisassociateAddress",
+        "iam:PutRolePolicy", "ssm:SendCommand", "ec2:CreateTags"}) {
     EXPECT_TRUE(perms.contains(p)) << p;
   }
   // Nothing changed: still attached, still reachable, still protected as before.

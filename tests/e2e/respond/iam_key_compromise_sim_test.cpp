@@ -136,8 +136,8 @@ TEST_F(IamKeyCompromiseSim, contains_the_key_and_the_persistence_it_created) {
   ASSERT_EQ(bob_keys_before->size(), 2u);  // bob's own and the one the backdoor created
   ASSERT_TRUE(session_as(leaked_, kAttackerIp)->sts().get_caller_identity());
 
-  auto pb = load_playbook(testing::source_dir() / "playbooks" / "iam-key-compromise.yml",
-                          registry_);
+  auto pb =
+      load_playbook(testing::source_dir() / "playbooks" / "iam-key-compromise.yml", registry_);
   ASSERT_TRUE(pb) << pb.error().describe();
   StartRequest req;
   req.incident_id = "inc-key-1";
@@ -210,8 +210,8 @@ TEST_F(IamKeyCompromiseSim, contains_the_key_and_the_persistence_it_created) {
 // dry run of the playbook changes nothing: the key still works afterwards.
 TEST_F(IamKeyCompromiseSim, dry_run_changes_nothing) {
   (void)attack();
-  auto pb = load_playbook(testing::source_dir() / "playbooks" / "iam-key-compromise.yml",
-                          registry_);
+  auto pb =
+      load_playbook(testing::source_dir() / "playbooks" / "iam-key-compromise.yml", registry_);
   ASSERT_TRUE(pb);
   StartRequest req;
   req.incident_id = "inc-key-2";

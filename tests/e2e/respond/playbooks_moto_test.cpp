@@ -71,8 +71,8 @@ class PlaybooksMoto : public ::testing::Test {
   }
 
   Playbook playbook(std::string_view id) {
-    auto pb = load_playbook(testing::source_dir() / "playbooks" / (std::string(id) + ".yml"),
-                            registry_);
+    auto pb =
+        load_playbook(testing::source_dir() / "playbooks" / (std::string(id) + ".yml"), registry_);
     EXPECT_TRUE(pb) << pb.error().describe();
     return pb ? std::move(*pb) : Playbook{};
   }
@@ -143,9 +143,9 @@ TEST_F(PlaybooksMoto, ec2_contain_through_the_aws_client) {
   ASSERT_TRUE(id) << id.error().describe();
   ASSERT_TRUE(executor_->run_until_idle());
   ASSERT_EQ(journal_->run(*id)->state, RunState::kSucceeded) << describe_run(*id);
-  for (const char* s : {"record", "preserve", "drain-asg", "drain-elb", "revoke-sessions",
-                        "replace-profile", "snapshot", "isolate", "release-addresses", "mark",
-                        "snapshots-complete", "verify"}) {
+  for (const char* s :
+       {"record", "preserve", "drain-asg", "drain-elb", "revoke-sessions", "replace-profile",
+        "snapshot", "isolate", "release-addresses", "mark", "snapshots-complete", "verify"}) {
     EXPECT_EQ(journal_->step(*id, s)->value().state, StepState::kVerified) << s;
   }
   EXPECT_EQ(journal_->step(*id, "capture-after-isolation")->value().state, StepState::kSkipped);
@@ -163,7 +163,8 @@ TEST_F(PlaybooksMoto, ec2_contain_through_the_aws_client) {
             "stop");
   auto inst = ec2.describe_instances({.ids = {instance}}).value();
   ASSERT_EQ(inst.size(), 1u);
-  for (const auto& b : inst[0].block_devices) EXPECT_FALSE(b.delete_on_termination) << b.device_name;
+  for (const auto& b : inst[0].block_devices)
+    EXPECT_FALSE(b.delete_on_termination) << b.device_name;
   EXPECT_EQ(cloud::find_tag(inst[0].tags, "Quarantine"), "inc-moto-1");
   // Drained.
   EXPECT_TRUE(api_->autoscaling().describe_auto_scaling_instances({instance}).value().empty());

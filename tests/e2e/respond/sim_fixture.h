@@ -145,9 +145,7 @@ struct TrailRecord {
     return j.contains("userIdentity") ? j["userIdentity"].value("arn", "") : "";
   }
   [[nodiscard]] bool read_only() const { return j.value("readOnly", false); }
-  [[nodiscard]] bool failed() const {
-    return j.contains("errorCode") && !j["errorCode"].is_null();
-  }
+  [[nodiscard]] bool failed() const { return j.contains("errorCode") && !j["errorCode"].is_null(); }
   [[nodiscard]] bool by_firebreak() const {
     return arn().find(":assumed-role/firebreak-responder/") != std::string::npos;
   }
@@ -192,8 +190,8 @@ class SimRespond : public ::testing::Test {
   }
 
   Playbook playbook(std::string_view id) {
-    auto pb = load_playbook(testing::source_dir() / "playbooks" / (std::string(id) + ".yml"),
-                            registry_);
+    auto pb =
+        load_playbook(testing::source_dir() / "playbooks" / (std::string(id) + ".yml"), registry_);
     EXPECT_TRUE(pb) << pb.error().describe();
     return pb ? std::move(*pb) : Playbook{};
   }
