@@ -53,14 +53,22 @@ class DetachFromAutoScaling final : public BasicAction {
     if (current.empty() || (mode == "standby" && current.front().lifecycle_state == "Standby")) {
       r.outputs = {
           {"group", s.value("group", Json(nullptr))}, {"mode", mode}, {"decrement", decrement}};
-      r.summary = current.empty() ? "not in an Auto Scaling group" : "already in Standby";
+      r.summary = s.contains("group")
+                      ? fmt::format("{} {}", mode == "standby" ? "in Standby in" : "detached from",
+                                    s["group"].get<std::string>())
+                  : current.empty() ? "not in an Auto Scaling group"
+                                    : "already in Standby";
       return r;
     }
     const std::string group = current.front().auto_scaling_group_name;
-    if (current.front().lifecycle_state == "Detaching") {
-      r.outputs = {{"group", group}, {"mode", mode}, {"decrement", decrement}};
-      r.summary = "already detaching";
-      return r;
+    // Detaching and entering Standby take a moment (lifecycle hooks, deregistration): wait
+    // until the group lets go, so verify sees the final state.
+    const std::string& state = current.front().lifecycle_state;
+    if (state == "Detaching" || state == "EnteringStandby") {
+      ApplyResult w;
+      w.wait = std::chrono::seconds(5);
+      w.summary = fmt::format("{} ({})", group, state);
+      return w;
     }
     FIREBREAK_TRY_STATUS(remember(ctx, "group", group));
     if (mode == "standby") {
@@ -72,6 +80,7 @@ class DetachFromAutoScaling final : public BasicAction {
     }
     r.outputs = {{"group", group}, {"mode", mode}, {"decrement", decrement}};
     r.changed = true;
+    r.wait = std::chrono::seconds(5);  // until the lifecycle change completes (above)
     r.summary = fmt::format("{} {} {} (decrement={})",
                             mode == "standby" ? "moved to Standby in" : "detached from", group, id,
                             decrement);
