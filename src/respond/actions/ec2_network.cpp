@@ -49,6 +49,34 @@ bool has_rule(const std::vector<cloud::IpPermission>& rules, const cloud::IpPerm
   return false;
 }
 
+// The part of `want` that no existing rule covers yet, range by range (AWS rejects a whole
+// Authorize call with InvalidPermission.Duplicate when any one of its ranges already exists, e.g.
+// the all-open rule's 0.0.0.0/0 on a new group's default egress).
+std::optional<cloud::IpPermission> missing_part(const std::vector<cloud::IpPermission>& rules,
+                                                const cloud::IpPermission& want) {
+  cloud::IpPermission left = want;
+  left.ipv4_ranges.clear();
+  left.ipv6_ranges.clear();
+  auto single = [&](const std::string& cidr, bool v6) {
+    cloud::IpPermission one = want;
+    one.ipv4_ranges.clear();
+    one.ipv6_ranges.clear();
+    one.source_groups.clear();
+    (v6 ? one.ipv6_ranges : one.ipv4_ranges).push_back(cidr);
+    return one;
+  };
+  for (const auto& c : want.ipv4_ranges) {
+    if (!has_rule(rules, single(c, false))) left.ipv4_ranges.push_back(c);
+  }
+  for (const auto& c : want.ipv6_ranges) {
+    if (!has_rule(rules, single(c, true))) left.ipv6_ranges.push_back(c);
+  }
+  if (left.ipv4_ranges.empty() && left.ipv6_ranges.empty() && left.source_groups.empty()) {
+    return std::nullopt;
+  }
+  return left;
+}
+
 struct GroupSpec {
   std::string name;
   std::string description;
@@ -111,13 +139,13 @@ Result<std::string> ensure_group(cloud::Ec2& ec2, const std::string& vpc, const 
   }
   const cloud::SecurityGroup& g = *found;
   for (const auto& want : spec.ingress) {
-    if (!has_rule(g.ingress, want)) {
-      FIREBREAK_TRY_STATUS(ec2.authorize_security_group_ingress(g.group_id, {want}));
+    if (auto add = missing_part(g.ingress, want)) {
+      FIREBREAK_TRY_STATUS(ec2.authorize_security_group_ingress(g.group_id, {*add}));
     }
   }
   for (const auto& want : spec.egress) {
-    if (!has_rule(g.egress, want)) {
-      FIREBREAK_TRY_STATUS(ec2.authorize_security_group_egress(g.group_id, {want}));
+    if (auto add = missing_part(g.egress, want)) {
+      FIREBREAK_TRY_STATUS(ec2.authorize_security_group_egress(g.group_id, {*add}));
     }
   }
   // Remove anything not in the spec (a new group's default all-egress rule, or tampering).
