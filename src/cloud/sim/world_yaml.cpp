@@ -490,6 +490,7 @@ class Loader {
         FIREBREAK_TRY(spec.launch.instance_profile, launch->str_or("profile", ""));
         FIREBREAK_TRY(spec.launch.ssm_agent, launch->boolean("ssm", false));
         FIREBREAK_TRY(spec.launch.public_ip, launch->boolean("public_ip", false));
+        FIREBREAK_TRY(spec.launch.volumes, volumes(*launch));
         FIREBREAK_TRY(auto mem, launch->integer("memory_mib", 0, 0, 4 << 20));
         spec.launch.memory_mib = static_cast<std::uint64_t>(mem);
         FIREBREAK_TRY(auto image, launch->str_or("image", ""));
@@ -610,6 +611,24 @@ class Loader {
     return a.finish();
   }
 
+  // An instance's (or an Auto Scaling launch template's) `volumes:` list.
+  static Result<std::vector<InstanceSpec::VolumeSpec>> volumes(Map& in) {
+    std::vector<InstanceSpec::VolumeSpec> out;
+    FIREBREAK_TRY(auto vols, in.maps("volumes"));
+    for (auto& v : vols) {
+      InstanceSpec::VolumeSpec vs;
+      FIREBREAK_TRY(vs.device, v.str_or("device", "/dev/xvda"));
+      FIREBREAK_TRY(auto size, v.integer("size", 8, 1, 65536));
+      vs.size_gib = static_cast<int>(size);
+      FIREBREAK_TRY(vs.type, v.str_or("type", "gp3"));
+      FIREBREAK_TRY(vs.delete_on_termination, v.boolean("delete_on_termination", true));
+      FIREBREAK_TRY(vs.encrypted, v.boolean("encrypted", false));
+      FIREBREAK_TRY_STATUS(v.finish());
+      out.push_back(vs);
+    }
+    return out;
+  }
+
   Status instance(Map& in, const std::string& account, Names& names) {
     InstanceSpec spec;
     spec.account = account;
@@ -647,18 +666,7 @@ class Loader {
     FIREBREAK_TRY(spec.console_output, in.str_or("console_output", ""));
     FIREBREAK_TRY(spec.user_data, in.str_or("user_data", ""));
     FIREBREAK_TRY(spec.tags, tags(in));
-    FIREBREAK_TRY(auto vols, in.maps("volumes"));
-    for (auto& v : vols) {
-      InstanceSpec::VolumeSpec vs;
-      FIREBREAK_TRY(vs.device, v.str_or("device", "/dev/xvda"));
-      FIREBREAK_TRY(auto size, v.integer("size", 8, 1, 65536));
-      vs.size_gib = static_cast<int>(size);
-      FIREBREAK_TRY(vs.type, v.str_or("type", "gp3"));
-      FIREBREAK_TRY(vs.delete_on_termination, v.boolean("delete_on_termination", true));
-      FIREBREAK_TRY(vs.encrypted, v.boolean("encrypted", false));
-      FIREBREAK_TRY_STATUS(v.finish());
-      spec.volumes.push_back(vs);
-    }
+    FIREBREAK_TRY(spec.volumes, volumes(in));
     FIREBREAK_TRY(auto enis, in.maps("network_interfaces"));
     for (auto& e : enis) {
       InstanceSpec::EniSpec es;

@@ -10,10 +10,6 @@
 namespace firebreak::respond::actions {
 namespace {
 
-// How often a detach is re-checked while Auto Scaling drains the instance from its load
-// balancers (the deregistration delay is 300 s by default).
-constexpr Duration kDetachPoll = std::chrono::seconds(15);
-
 class DetachFromAutoScaling final : public BasicAction {
  public:
   DetachFromAutoScaling()
@@ -57,20 +53,22 @@ class DetachFromAutoScaling final : public BasicAction {
     if (current.empty() || (mode == "standby" && current.front().lifecycle_state == "Standby")) {
       r.outputs = {
           {"group", s.value("group", Json(nullptr))}, {"mode", mode}, {"decrement", decrement}};
-      r.summary = current.empty() ? (s.contains("group") ? "left " + s["group"].get<std::string>()
-                                                          : "not in an Auto Scaling group")
-                                  : "already in Standby";
+      r.summary = s.contains("group")
+                      ? fmt::format("{} {}", mode == "standby" ? "in Standby in" : "detached from",
+                                    s["group"].get<std::string>())
+                  : current.empty() ? "not in an Auto Scaling group"
+                                    : "already in Standby";
       return r;
     }
     const std::string group = current.front().auto_scaling_group_name;
-    if (current.front().lifecycle_state == "Detaching") {
-      // With load balancers attached, Auto Scaling keeps the instance "Detaching" until the
-      // deregistration delay has passed: wait for it to leave rather than verify too early.
-      FIREBREAK_TRY_STATUS(remember(ctx, "group", group));
-      r.outputs = {{"group", group}, {"mode", mode}, {"decrement", decrement}};
-      r.wait = kDetachPoll;
-      r.summary = fmt::format("detaching from {} (waiting for load balancer draining)", group);
-      return r;
+    // Detaching and entering Standby take a moment (lifecycle hooks, deregistration): wait
+    // until the group lets go, so verify sees the final state.
+    const std::string& state = current.front().lifecycle_state;
+    if (state == "Detaching" || state == "EnteringStandby") {
+      ApplyResult w;
+      w.wait = std::chrono::seconds(5);
+      w.summary = fmt::format("{} ({})", group, state);
+      return w;
     }
     FIREBREAK_TRY_STATUS(remember(ctx, "group", group));
     if (mode == "standby") {
@@ -82,7 +80,7 @@ class DetachFromAutoScaling final : public BasicAction {
     }
     r.outputs = {{"group", group}, {"mode", mode}, {"decrement", decrement}};
     r.changed = true;
-    if (mode == "detach") r.wait = kDetachPoll;  // called again until it has left the group
+    r.wait = std::chrono::seconds(5);  // until the lifecycle change completes (above)
     r.summary = fmt::format("{} {} {} (decrement={})",
                             mode == "standby" ? "moved to Standby in" : "detached from", group, id,
                             decrement);

@@ -10,7 +10,6 @@
 // ec2.disassociate_addresses removes Elastic IPs; ec2.nacl_block is the stateless fallback that
 // cuts traffic at once for the instance's addresses, at the cost of acting on its whole subnet's
 // ACL.
-#include <optional>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -48,6 +47,34 @@ bool has_rule(const std::vector<cloud::IpPermission>& rules, const cloud::IpPerm
     if (v4 && v6) return true;
   }
   return false;
+}
+
+// The part of `want` that no existing rule covers yet, range by range (AWS rejects a whole
+// Authorize call with InvalidPermission.Duplicate when any one of its ranges already exists, e.g.
+// the all-open rule's 0.0.0.0/0 on a new group's default egress).
+std::optional<cloud::IpPermission> missing_part(const std::vector<cloud::IpPermission>& rules,
+                                                const cloud::IpPermission& want) {
+  cloud::IpPermission left = want;
+  left.ipv4_ranges.clear();
+  left.ipv6_ranges.clear();
+  auto single = [&](const std::string& cidr, bool v6) {
+    cloud::IpPermission one = want;
+    one.ipv4_ranges.clear();
+    one.ipv6_ranges.clear();
+    one.source_groups.clear();
+    (v6 ? one.ipv6_ranges : one.ipv4_ranges).push_back(cidr);
+    return one;
+  };
+  for (const auto& c : want.ipv4_ranges) {
+    if (!has_rule(rules, single(c, false))) left.ipv4_ranges.push_back(c);
+  }
+  for (const auto& c : want.ipv6_ranges) {
+    if (!has_rule(rules, single(c, true))) left.ipv6_ranges.push_back(c);
+  }
+  if (left.ipv4_ranges.empty() && left.ipv6_ranges.empty() && left.source_groups.empty()) {
+    return std::nullopt;
+  }
+  return left;
 }
 
 struct GroupSpec {
@@ -94,35 +121,6 @@ Result<std::optional<cloud::SecurityGroup>> find_group(cloud::Ec2& ec2, const st
   return std::optional<cloud::SecurityGroup>();
 }
 
-// The part of `want` that `have` does not grant yet (its ranges not covered by an equal rule),
-// or nullopt when all of it is granted. AWS refuses a whole authorization with
-// InvalidPermission.Duplicate when any part of it exists, e.g. a new group's default IPv4
-// all-egress rule when asking for IPv4 and IPv6 all-egress.
-std::optional<cloud::IpPermission> missing_part(const std::vector<cloud::IpPermission>& have,
-                                                const cloud::IpPermission& want) {
-  cloud::IpPermission part = want;
-  part.ipv4_ranges.clear();
-  part.ipv6_ranges.clear();
-  auto one = [&](bool v6, const std::string& cidr) {
-    cloud::IpPermission single = want;
-    single.ipv4_ranges.clear();
-    single.ipv6_ranges.clear();
-    (v6 ? single.ipv6_ranges : single.ipv4_ranges) = {cidr};
-    return single;
-  };
-  for (const auto& c : want.ipv4_ranges) {
-    if (!has_rule(have, one(false, c))) part.ipv4_ranges.push_back(c);
-  }
-  for (const auto& c : want.ipv6_ranges) {
-    if (!has_rule(have, one(true, c))) part.ipv6_ranges.push_back(c);
-  }
-  if (part.ipv4_ranges.empty() && part.ipv6_ranges.empty() &&
-      (!want.ipv4_ranges.empty() || !want.ipv6_ranges.empty() || has_rule(have, want))) {
-    return std::nullopt;
-  }
-  return part;
-}
-
 // Finds or creates the group and makes its rules exactly the spec's.
 Result<std::string> ensure_group(cloud::Ec2& ec2, const std::string& vpc, const GroupSpec& spec,
                                  const std::string& incident, bool& created) {
@@ -141,13 +139,13 @@ Result<std::string> ensure_group(cloud::Ec2& ec2, const std::string& vpc, const 
   }
   const cloud::SecurityGroup& g = *found;
   for (const auto& want : spec.ingress) {
-    if (auto part = missing_part(g.ingress, want)) {
-      FIREBREAK_TRY_STATUS(ec2.authorize_security_group_ingress(g.group_id, {*part}));
+    if (auto add = missing_part(g.ingress, want)) {
+      FIREBREAK_TRY_STATUS(ec2.authorize_security_group_ingress(g.group_id, {*add}));
     }
   }
   for (const auto& want : spec.egress) {
-    if (auto part = missing_part(g.egress, want)) {
-      FIREBREAK_TRY_STATUS(ec2.authorize_security_group_egress(g.group_id, {*part}));
+    if (auto add = missing_part(g.egress, want)) {
+      FIREBREAK_TRY_STATUS(ec2.authorize_security_group_egress(g.group_id, {*add}));
     }
   }
   // Remove anything not in the spec (a new group's default all-egress rule, or tampering).

@@ -16,7 +16,11 @@ class RecordInstance final : public BasicAction {
             .description = "Record the instance's full state (network interfaces, groups, "
                            "volumes, profile, Auto Scaling and load balancer membership, Elastic "
                            "IPs, SSM coverage) before anything changes.",
-            .params = {param("instance_id", ParamType::kString, "the instance")},
+            .params = {param("instance_id", ParamType::kString, "the instance"),
+                       param("check_ssm", ParamType::kBool,
+                             "ask SSM whether the instance is managed (false: skip the call and "
+                             "report it unmanaged, e.g. when no memory capture is wanted)",
+                             true)},
             .outputs = {"instance_id", "state", "vpc_id", "subnet_id", "private_ips", "tags",
                         "termination_protection", "shutdown_behavior", "enis", "volumes",
                         "auto_scaling_group", "target_groups", "classic_load_balancers",
@@ -36,6 +40,7 @@ class RecordInstance final : public BasicAction {
     std::vector<ApiCall> calls;
     for (const auto& p : spec().permissions) {
       const auto colon = p.find(':');
+      if (p.starts_with("ssm:") && !flag(ctx, "check_ssm")) continue;
       calls.push_back(call(p.substr(0, colon), p.substr(colon + 1), "on " + id));
     }
     return calls;
@@ -89,7 +94,10 @@ class RecordInstance final : public BasicAction {
         classic.push_back(lb.load_balancer_name);
       }
     }
-    FIREBREAK_TRY(auto managed, cloud.ssm().describe_instance_information({id}));
+    std::vector<cloud::ManagedInstance> managed;
+    if (flag(ctx, "check_ssm")) {
+      FIREBREAK_TRY(managed, cloud.ssm().describe_instance_information({id}));
+    }
 
     Json profile = nullptr;
     std::string role;

@@ -324,9 +324,29 @@ class TagResources final : public BasicAction {
       r.summary = "nothing to tag";
       return r;
     }
-    FIREBREAK_TRY_STATUS(ctx.cloud().ec2().create_tags(ids, tags_of(ctx)));
+    // Read first (instances): a resumed step does not tag again what already carries the tags.
+    const cloud::Tags want = tags_of(ctx);
+    std::vector<std::string> todo, instances;
+    for (const auto& id : ids) (id.starts_with("i-") ? instances : todo).push_back(id);
+    if (!instances.empty()) {
+      FIREBREAK_TRY(auto found, ctx.cloud().ec2().describe_instances({.ids = instances}));
+      for (const auto& id : instances) {
+        const auto it = std::find_if(found.begin(), found.end(),
+                                     [&](const auto& i) { return i.instance_id == id; });
+        bool tagged = it != found.end();
+        for (const auto& t : want) {
+          if (tagged && cloud::find_tag(it->tags, t.key) != t.value) tagged = false;
+        }
+        if (!tagged) todo.push_back(id);
+      }
+    }
+    if (todo.empty()) {
+      r.summary = "already tagged";
+      return r;
+    }
+    FIREBREAK_TRY_STATUS(ctx.cloud().ec2().create_tags(todo, want));
     r.changed = true;
-    r.summary = fmt::format("tagged {} resource(s)", ids.size());
+    r.summary = fmt::format("tagged {} resource(s)", todo.size());
     return r;
   }
 

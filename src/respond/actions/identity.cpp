@@ -100,7 +100,12 @@ Result<cloud::InstanceProfile> ensure_deny_profile(cloud::Iam& iam, const std::s
     if (!created && created.error().code() != ErrorCode::kAlreadyExists)
       return fail(created.error());
   }
-  FIREBREAK_TRY_STATUS(iam.put_role_policy(name, std::string(kDenyAllPolicy), deny_all_policy()));
+  // Read first: a resumed step must not write the policy again when it is already there.
+  auto existing = iam.get_role_policy(name, std::string(kDenyAllPolicy));
+  if (!existing && existing.error().code() != ErrorCode::kNotFound) return fail(existing.error());
+  if (!existing || !same_policy(*existing, deny_all_policy())) {
+    FIREBREAK_TRY_STATUS(iam.put_role_policy(name, std::string(kDenyAllPolicy), deny_all_policy()));
+  }
   if (!profile) {
     auto created = iam.create_instance_profile(name);
     if (!created && created.error().code() != ErrorCode::kAlreadyExists)

@@ -52,6 +52,7 @@ class VerifyIsolation final : public BasicAction {
     FIREBREAK_TRY(auto enis, instance_enis(ec2, id));
     for (const auto& n : enis) {
       FIREBREAK_TRY(auto groups, ec2.describe_security_groups({.ids = group_ids(n.groups)}));
+      const std::size_t problems_before = problems.size();
       for (const auto& g : groups) {
         if (!g.group_name.starts_with(prefix)) {
           problems.push_back(fmt::format("{} is in non-isolation group {} ({})",
@@ -60,7 +61,10 @@ class VerifyIsolation final : public BasicAction {
           problems.push_back(fmt::format("isolation group {} admits traffic", g.group_id));
         }
       }
-      if (!n.public_ip.empty()) {
+      // An auto-assigned public IP cannot be removed from a running instance (and AWS assigns a
+      // new one when an Elastic IP is disassociated); behind isolation groups that admit
+      // nothing it carries no traffic, so it is a problem only when the ENI is not isolated.
+      if (!n.public_ip.empty() && problems.size() != problems_before) {
         problems.push_back(
             fmt::format("{} still has public IP {}", n.network_interface_id, n.public_ip));
       }
@@ -86,6 +90,9 @@ class VerifyIsolation final : public BasicAction {
         return fail(ErrorCode::kInvalidArgument, "since is not an ISO 8601 time: " + since);
       auto events = ctx.cloud().cloudtrail().lookup_events(
           {.attributes = {{"Username", id}}, .start_time = *from, .max_events = 500});
+      // Throttling is transient: let the executor back off and retry the step rather than
+      // report the activity check as skipped.
+      if (!events && events.error().code() == ErrorCode::kThrottled) return fail(events.error());
       if (!events) {
         unverified.push_back("CloudTrail activity not checked: " + events.error().describe());
       } else {

@@ -512,5 +512,38 @@ steps:
   EXPECT_GT(step(ids[3], "s").started_at.value(), step(ids[0], "s").started_at.value());
 }
 
+// The limit is per account and region: a full wave in one does not hold back another.
+TEST_F(ExecutorTest, wave_limit_is_per_account_and_region) {
+  executor_ =
+      std::make_unique<Executor>(*journal_, registry_, cloud_, clock_, *recorder_,
+                                 ExecutorOptions{.max_active_per_account_region = 1, .seed = 3});
+  world_.waits["t.slow"] = 6;  // the first runs to start wait twice each
+  const Playbook pb = load(R"(id: slow
+target: ec2-instance
+steps:
+  - id: s
+    action: t.slow
+    params: {effect: slow}
+)");
+  auto start = [&](std::string account, std::string region, std::string id) {
+    StartRequest req = request();
+    req.target = {TargetType::kEc2Instance, std::move(id), std::move(account), std::move(region)};
+    return executor_->start(pb, req).value();
+  };
+  const std::string a1 = start("111111111111", "us-east-1", "i-a1");
+  const std::string a2 = start("111111111111", "us-east-1", "i-a2");
+  const std::string b = start("111111111111", "eu-west-1", "i-b");
+  const std::string c = start("222222222222", "us-east-1", "i-c");
+  ASSERT_TRUE(executor_->run_until_idle());
+  for (const auto& id : {a1, a2, b, c}) EXPECT_EQ(run(id).state, RunState::kSucceeded);
+  const auto started = [&](const std::string& id) { return step(id, "s").started_at.value(); };
+  // Same account and region: the second waits for the first to finish.
+  EXPECT_GT(started(a2), started(a1));
+  EXPECT_GE(started(a2), run(a1).finished_at.value());
+  // Another region, another account: they start with the first wave.
+  EXPECT_EQ(started(b), started(a1));
+  EXPECT_EQ(started(c), started(a1));
+}
+
 }  // namespace
 }  // namespace firebreak::respond
