@@ -62,6 +62,6 @@ status=0
 [ "$status" -eq 1 ] || fail "watch exited $status: $(cat "$work/watch.txt" "$work/watch.err")"
 grep -q 'ec2-contain on ec2-instance .* succeeded' "$work/watch.txt" ||
   fail "watch did not contain the instance: $(cat "$work/watch.txt")"
-grep -q ' 0 failed' "$work/watch.txt" || fail "a watch run failed: $(cat "$work/watch.txt")"
+grep -q '(0 failed' "$work/watch.txt" || fail "a watch run failed: $(cat "$work/watch.txt")"
 "$fb" incidents list | grep -q 'contained' || fail "watch left no contained incident"
 echo "respond CLI end to end: ok"
