@@ -126,7 +126,8 @@ int run_watch(const WatchArgs& a) {
   // (incident, playbook) pairs already answered, so one incident starts each playbook once.
   std::map<std::pair<std::string, std::string>, bool> started;
   for (const auto& f : findings) {
-    auto ingested = env.incidents().ingest(to_input(f));
+    const incident::FindingInput input = to_input(f);
+    auto ingested = env.incidents().ingest(input);
     if (!ingested) return report(ingested.error());
     if (ingested->created) ++tally.incidents_opened;
     for (const auto& pb : set.playbooks) {
@@ -165,7 +166,7 @@ int run_watch(const WatchArgs& a) {
       req.incident_id = ingested->incident_id;
       if (auto inc = env.incidents().get(req.incident_id)) req.incident = inc->to_json();
       req.target = *target;
-      req.trigger = to_input(f).detail;
+      req.trigger = input.detail;
       req.actor = "firebreak watch";
       if (a.dry_run) {
         auto plan = env.executor(true).plan(pb, req);
