@@ -279,6 +279,7 @@ Result<ArtifactInfo> S3ObjectLockStore::commit_spooled(const ArtifactSpec& spec,
                               key, checksum));
     }
     version = put.version_id;
+    FIREBREAK_TRY_STATUS(ensure_locked(key, version, until));
   }
 
   ArtifactInfo info{
@@ -312,6 +313,38 @@ Result<ArtifactInfo> S3ObjectLockStore::commit_spooled(const ArtifactSpec& spec,
                                         .legal_hold = options_.legal_hold};
   FIREBREAK_TRY_STATUS(s3_.put_object(mreq));
   return info;
+}
+
+// Checks what S3 recorded on a freshly written version and fails closed: Object Lock headers on
+// CreateMultipartUpload are not honoured by every S3 implementation (moto 5.2 ignores them), so a
+// version without the retention (or hold) gets it set explicitly, and one that is not encrypted
+// with the configured key is an error.
+Status S3ObjectLockStore::ensure_locked(const std::string& key, const std::string& version,
+                                        TimePoint until) {
+  FIREBREAK_TRY(auto head, s3_.head_object(options_.bucket, key, version));
+  if (head.lock.mode != options_.lock_mode || !head.lock.retain_until ||
+      *head.lock.retain_until < until - std::chrono::seconds(1)) {
+    FIREBREAK_TRY_STATUS(s3_.put_object_retention(
+        options_.bucket, key, version,
+        cloud::ObjectLockSettings{.mode = options_.lock_mode, .retain_until = until}));
+  }
+  if (options_.legal_hold && !head.lock.legal_hold) {
+    FIREBREAK_TRY_STATUS(s3_.put_object_legal_hold(options_.bucket, key, version, true));
+  }
+  FIREBREAK_TRY(head, s3_.head_object(options_.bucket, key, version));
+  if (head.lock.mode != options_.lock_mode || !head.lock.retain_until ||
+      *head.lock.retain_until < until - std::chrono::seconds(1) ||
+      (options_.legal_hold && !head.lock.legal_hold)) {
+    return fail(ErrorCode::kFailedPrecondition,
+                fmt::format("s3://{}/{} version {} was written without the requested Object Lock",
+                            options_.bucket, key, version));
+  }
+  if (!options_.sse_kms_key_id.empty() && head.server_side_encryption != "aws:kms") {
+    return fail(ErrorCode::kFailedPrecondition,
+                fmt::format("s3://{}/{} version {} is not encrypted with SSE-KMS", options_.bucket,
+                            key, version));
+  }
+  return {};
 }
 
 // Downloads one version of `key` into a fresh staging file while hashing it. kFailedPrecondition

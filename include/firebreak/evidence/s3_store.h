@@ -72,6 +72,7 @@ class S3ObjectLockStore final : public ArtifactStore {
   friend class S3Writer;
   Result<ArtifactInfo> commit_spooled(const ArtifactSpec& spec, int fd, std::uint64_t size,
                                       const Sha256Digest& digest, TimePoint started);
+  Status ensure_locked(const std::string& key, const std::string& version, TimePoint until);
   Result<std::unique_ptr<ArtifactReader>> fetch_verified(const std::string& key,
                                                          const std::string& version_id,
                                                          std::string_view sha256,
