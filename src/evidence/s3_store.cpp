@@ -183,8 +183,12 @@ Result<std::unique_ptr<S3ObjectLockStore>> S3ObjectLockStore::open(cloud::S3& s3
     return fail(ErrorCode::kInvalidArgument, "Object Lock retention must be at least one day");
   }
   if (options.staging_dir.empty()) options.staging_dir = fs::temp_directory_path();
-  FIREBREAK_TRY(auto lock, s3.get_object_lock_configuration(options.bucket));
-  if (!lock.enabled) {
+  auto lock = s3.get_object_lock_configuration(options.bucket);
+  // S3 answers a bucket without Object Lock with ObjectLockConfigurationNotFoundError (404).
+  const bool no_lock = !lock && lock.error().code() == ErrorCode::kNotFound &&
+                       lock.error().context().aws_code == "ObjectLockConfigurationNotFoundError";
+  if (!lock && !no_lock) return fail(lock.error());
+  if (no_lock || !lock->enabled) {
     return fail(ErrorCode::kFailedPrecondition,
                 fmt::format("bucket {} does not have Object Lock enabled; evidence needs it "
                             "(create the bucket with Object Lock)",

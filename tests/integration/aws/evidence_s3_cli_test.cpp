@@ -134,8 +134,8 @@ TEST_F(EvidenceCliS3, misconfiguration_fails_closed) {
   // A bucket without Object Lock is refused.
   r = firebreak("add inc-9 " + file.string() +
                 " --evidence-store s3://no-lock --evidence-kms-key " + key_);
-  EXPECT_EQ(r.status, 1) << r.out;
-  EXPECT_NE(r.out.find("Object Lock"), std::string::npos) << r.out;
+  EXPECT_EQ(r.status, 4) << r.out;
+  EXPECT_NE(r.out.find("does not have Object Lock enabled"), std::string::npos) << r.out;
   auto versions = session().s3().list_object_versions("no-lock");
   ASSERT_TRUE(versions);
   EXPECT_TRUE(versions->empty());
