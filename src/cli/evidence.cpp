@@ -1,4 +1,5 @@
-// `firebreak evidence list|show|verify|export|checkpoint`: the evidence ledger and bundles.
+// `firebreak evidence list|show|verify|export|checkpoint|add|note`: the evidence ledger, the
+// artifact store (local WORM directory or S3 Object Lock) and bundles.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -6,6 +7,7 @@
 #include <filesystem>
 #include <map>
 
+#include "aws_options.h"
 #include "command.h"
 #include "firebreak/core/fs.h"
 #include "firebreak/core/json.h"
@@ -13,6 +15,7 @@
 #include "firebreak/evidence/locker.h"
 #include "firebreak/evidence/paths.h"
 #include "firebreak/evidence/record.h"
+#include "firebreak/evidence/s3_store.h"
 
 namespace firebreak::cli {
 namespace {
@@ -22,6 +25,13 @@ using namespace firebreak::evidence;
 struct EvidenceFlags {
   std::string dir;
   std::string signing_key;
+  // Artifact store: "local" (default) or s3://BUCKET[/PREFIX], and its settings.
+  std::string store;
+  std::string kms_key;
+  std::string lock_mode;
+  std::uint32_t store_retain_days = 0;
+  bool legal_hold = false;
+  AwsCliOptions aws;
   std::string target;
   std::string out;
   std::string expect_key;
@@ -45,6 +55,58 @@ int report_error(const Error& e) {
   return e.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
 }
 
+// The S3 store keeps a reference to the session's S3 client; both live in one holder that the
+// returned pointer shares ownership of.
+struct S3StoreHolder {
+  std::shared_ptr<cloud::aws::AwsProvider> provider;
+  std::shared_ptr<cloud::aws::AwsSession> session;
+  std::unique_ptr<S3ObjectLockStore> store;
+};
+
+// nullptr for the local store (the locker opens it under <dir>/artifacts). Settings that only an
+// S3 store has are refused for the local one rather than silently ignored, and an S3 store
+// without a KMS key is refused: evidence is encrypted with a key the operator chose.
+Result<std::shared_ptr<ArtifactStore>> open_artifact_store(const EvidenceFlags& f,
+                                                           const fs::path& dir) {
+  if (f.store.empty() || f.store == "local") {
+    if (!f.kms_key.empty() || !f.lock_mode.empty() || f.legal_hold) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "--evidence-kms-key, --evidence-lock-mode and --evidence-legal-hold apply to an "
+                  "S3 evidence store (--evidence-store s3://BUCKET/PREFIX)");
+    }
+    return std::shared_ptr<ArtifactStore>();
+  }
+  FIREBREAK_TRY(S3StoreLocation loc, parse_s3_store_url(f.store));
+  if (f.kms_key.empty()) {
+    return fail(ErrorCode::kInvalidArgument,
+                "an S3 evidence store needs --evidence-kms-key (or FIREBREAK_EVIDENCE_KMS_KEY): "
+                "the KMS key that encrypts the artifacts (SSE-KMS)");
+  }
+  S3StoreOptions o;
+  o.bucket = loc.bucket;
+  o.prefix = loc.prefix;
+  o.lock_mode = f.lock_mode.empty() ? "COMPLIANCE" : f.lock_mode;
+  if (f.store_retain_days > 0) o.retain_days = f.store_retain_days;
+  o.legal_hold = f.legal_hold;
+  o.sse_kms_key_id = f.kms_key;
+  // Spool next to the evidence, not in /tmp (often a RAM-backed tmpfs too small for captures).
+  o.staging_dir = dir / "staging";
+  std::error_code ec;
+  fs::create_directories(o.staging_dir, ec);
+  if (ec) {
+    return fail(ErrorCode::kIo, "cannot create the S3 staging directory: " + ec.message(),
+                ErrorContext{.where = o.staging_dir.string()});
+  }
+  fs::permissions(o.staging_dir, fs::perms::owner_all, ec);
+  auto holder = std::make_shared<S3StoreHolder>();
+  FIREBREAK_TRY(holder->provider, make_aws_provider(f.aws));
+  FIREBREAK_TRY(holder->session, holder->provider->aws_session({}));
+  FIREBREAK_TRY(holder->store,
+                S3ObjectLockStore::open(holder->session->s3(), real_clock(), std::move(o)));
+  ArtifactStore* store = holder->store.get();
+  return std::shared_ptr<ArtifactStore>(std::move(holder), store);
+}
+
 Result<std::unique_ptr<EvidenceLocker>> open_locker(const EvidenceFlags& f) {
   LockerOptions o;
   if (!f.dir.empty()) {
@@ -57,6 +119,8 @@ Result<std::unique_ptr<EvidenceLocker>> open_locker(const EvidenceFlags& f) {
   } else if (auto k = process_env("FIREBREAK_SIGNING_KEY")) {
     o.signing_key = fs::path(*k);
   }
+  if (f.store_retain_days > 0) o.local.default_retention_days = f.store_retain_days;
+  FIREBREAK_TRY(o.artifact_store, open_artifact_store(f, o.dir));
   return EvidenceLocker::open(std::move(o));
 }
 
@@ -331,7 +395,10 @@ void add_evidence_command(CLI::App& app, Context& ctx) {
       "evidence",
       "Inspect, verify and export the evidence ledger and artifacts of incidents.\n"
       "Evidence lives in --evidence-dir, else $FIREBREAK_EVIDENCE_DIR, else\n"
-      "$XDG_DATA_HOME/firebreak/evidence (default ~/.local/share/firebreak/evidence).");
+      "$XDG_DATA_HOME/firebreak/evidence (default ~/.local/share/firebreak/evidence).\n"
+      "Artifacts go to a local WORM directory there, or to S3 with Object Lock:\n"
+      "  --evidence-store s3://BUCKET/PREFIX --evidence-kms-key KEY [--region ...]\n"
+      "(AWS credentials and region come from the usual AWS sources).");
   ev->require_subcommand(1);
   ev->fallthrough();
   ev->add_option("--evidence-dir", flags->dir, "Evidence directory")
@@ -340,6 +407,27 @@ void add_evidence_command(CLI::App& app, Context& ctx) {
                  "Operator-supplied Ed25519 private key (PKCS#8 PEM, mode 0600) for checkpoints; "
                  "default <evidence-dir>/keys/ledger-ed25519.pem, created on first use")
       ->envname("FIREBREAK_SIGNING_KEY");
+  ev->add_option("--evidence-store", flags->store,
+                 "Where artifacts go: local (default; a WORM directory under the evidence dir) or "
+                 "s3://BUCKET[/PREFIX] (S3 Object Lock; the bucket must have Object Lock "
+                 "enabled). The ledger stays in the evidence dir either way")
+      ->envname("FIREBREAK_EVIDENCE_STORE");
+  ev->add_option("--evidence-kms-key", flags->kms_key,
+                 "S3 store: KMS key id, ARN or alias/NAME for SSE-KMS (required)")
+      ->envname("FIREBREAK_EVIDENCE_KMS_KEY");
+  ev->add_option("--evidence-lock-mode", flags->lock_mode,
+                 "S3 store: Object Lock mode, COMPLIANCE (default) or GOVERNANCE")
+      ->envname("FIREBREAK_EVIDENCE_LOCK_MODE")
+      ->check(CLI::IsMember({"COMPLIANCE", "GOVERNANCE"}));
+  ev->add_option("--evidence-retain-days", flags->store_retain_days,
+                 "Default retention of new artifacts in days (365); `add --retain-days` "
+                 "overrides it per artifact")
+      ->envname("FIREBREAK_EVIDENCE_RETAIN_DAYS")
+      ->check(CLI::Range(1u, 36500u));
+  ev->add_flag("--evidence-legal-hold", flags->legal_hold,
+               "S3 store: also put a legal hold on every object version")
+      ->envname("FIREBREAK_EVIDENCE_LEGAL_HOLD");
+  add_aws_options(*ev, flags->aws);
 
   auto* list = ev->add_subcommand("list", "List incidents with evidence, or the records of one");
   list->add_option("INCIDENT", flags->target, "Incident id (omit to list incidents)");

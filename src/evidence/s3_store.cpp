@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "firebreak/core/hash.h"
+#include "firebreak/core/log.h"
 #include "firebreak/evidence/local_store.h"
 #include "firebreak/evidence/paths.h"
 #include "firebreak/evidence/record.h"
@@ -83,7 +84,56 @@ class StagedReader final : public ArtifactReader {
   bool done_ = false;
 };
 
+bool valid_bucket_name(std::string_view b) {
+  if (b.size() < 3 || b.size() > 63) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(b.front()) || !alnum(b.back())) return false;
+  for (char c : b) {
+    if (!alnum(c) && c != '-' && c != '.') return false;
+  }
+  return b.find("..") == std::string_view::npos;
+}
+
 }  // namespace
+
+Result<S3StoreLocation> parse_s3_store_url(std::string_view url) {
+  constexpr std::string_view kScheme = "s3://";
+  auto bad = [&](std::string_view why) {
+    return fail(ErrorCode::kInvalidArgument,
+                fmt::format("evidence store must be s3://BUCKET[/PREFIX]: {}", why));
+  };
+  if (!url.starts_with(kScheme)) return bad("the location does not start with s3://");
+  url.remove_prefix(kScheme.size());
+  const auto slash = url.find('/');
+  S3StoreLocation loc;
+  loc.bucket = std::string(url.substr(0, slash));
+  if (!valid_bucket_name(loc.bucket)) {
+    return bad("the bucket name is not 3-63 characters of a-z, 0-9, '.' and '-'");
+  }
+  if (slash == std::string_view::npos) return loc;
+  std::string_view prefix = url.substr(slash + 1);
+  if (prefix.size() > 512) return bad("the prefix is longer than 512 bytes");
+  if (prefix.empty()) return loc;
+  if (prefix.back() == '/') prefix.remove_suffix(1);
+  std::string_view rest = prefix;
+  while (true) {
+    const auto end = rest.find('/');
+    const std::string_view seg = rest.substr(0, end);
+    if (seg.empty() || seg == "." || seg == "..") {
+      return bad("the prefix has an empty, \".\" or \"..\" segment");
+    }
+    for (char c : seg) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f || c == '\\') {
+        return bad("the prefix has a control character or a backslash");
+      }
+    }
+    if (end == std::string_view::npos) break;
+    rest.remove_prefix(end + 1);
+  }
+  loc.prefix = std::string(prefix) + "/";
+  return loc;
+}
 
 class S3Writer final : public ArtifactWriter {
  public:
@@ -133,8 +183,12 @@ Result<std::unique_ptr<S3ObjectLockStore>> S3ObjectLockStore::open(cloud::S3& s3
     return fail(ErrorCode::kInvalidArgument, "Object Lock retention must be at least one day");
   }
   if (options.staging_dir.empty()) options.staging_dir = fs::temp_directory_path();
-  FIREBREAK_TRY(auto lock, s3.get_object_lock_configuration(options.bucket));
-  if (!lock.enabled) {
+  auto lock = s3.get_object_lock_configuration(options.bucket);
+  // S3 answers a bucket without Object Lock with ObjectLockConfigurationNotFoundError (404).
+  const bool no_lock = !lock && lock.error().code() == ErrorCode::kNotFound &&
+                       lock.error().context().aws_code == "ObjectLockConfigurationNotFoundError";
+  if (!lock && !no_lock) return fail(lock.error());
+  if (no_lock || !lock->enabled) {
     return fail(ErrorCode::kFailedPrecondition,
                 fmt::format("bucket {} does not have Object Lock enabled; evidence needs it "
                             "(create the bucket with Object Lock)",
@@ -148,8 +202,9 @@ std::string S3ObjectLockStore::object_key(std::string_view sha256) const {
 }
 
 std::string S3ObjectLockStore::describe() const {
-  return fmt::format("s3://{}/{} (Object Lock {}, {} days{})", options_.bucket, options_.prefix,
+  return fmt::format("s3://{}/{} (Object Lock {}, {} days{}{})", options_.bucket, options_.prefix,
                      options_.lock_mode, options_.retain_days,
+                     options_.legal_hold ? ", legal hold" : "",
                      options_.sse_kms_key_id.empty() ? "" : ", SSE-KMS " + options_.sse_kms_key_id);
 }
 
@@ -172,11 +227,9 @@ Result<ArtifactInfo> S3ObjectLockStore::commit_spooled(const ArtifactSpec& spec,
         ErrorCode::kFailedPrecondition,
         fmt::format("artifact content hashes to {}, expected {}", sha, *spec.expected_sha256));
   }
-  if (size > kMaxSinglePutBytes) {
-    return fail(ErrorCode::kUnsupported,
-                fmt::format("artifact of {} bytes exceeds S3's 5 GiB single PutObject limit; "
-                            "multipart upload is not in the cloud S3 seam yet",
-                            size));
+  if (size > kMaxS3ObjectBytes) {
+    return fail(ErrorCode::kLimitExceeded,
+                fmt::format("artifact of {} bytes exceeds S3's 5 TiB object limit", size));
   }
   const TimePoint now = clock_.now();
   const TimePoint until = spec.retain_until.value_or(
@@ -187,8 +240,10 @@ Result<ArtifactInfo> S3ObjectLockStore::commit_spooled(const ArtifactSpec& spec,
   std::string version;
   TimePoint effective_until = until;
   auto existing = s3_.head_object(options_.bucket, key);
-  if (existing && existing->content_length == size &&
-      (existing->checksum_sha256.empty() || existing->checksum_sha256 == checksum)) {
+  // Only S3's own full-object checksum proves the current version is this content (metadata can
+  // be written by anyone who can put; a multipart object has a composite checksum): without it,
+  // upload again rather than extend the retention of bytes that may be something else.
+  if (existing && existing->content_length == size && existing->checksum_sha256 == checksum) {
     // Same content already locked: keep that version, extend its retention if needed.
     version = existing->version_id;
     const auto current = existing->lock.retain_until;
@@ -199,6 +254,9 @@ Result<ArtifactInfo> S3ObjectLockStore::commit_spooled(const ArtifactSpec& spec,
     } else {
       effective_until = *current;
     }
+    if (options_.legal_hold && !existing->lock.legal_hold) {
+      FIREBREAK_TRY_STATUS(s3_.put_object_legal_hold(options_.bucket, key, version, true));
+    }
   } else {
     if (!existing && existing.error().code() != ErrorCode::kNotFound) return fail(existing.error());
     cloud::PutObjectRequest req;
@@ -208,7 +266,8 @@ Result<ArtifactInfo> S3ObjectLockStore::commit_spooled(const ArtifactSpec& spec,
     req.content_length = size;
     req.checksum_sha256 = checksum;
     req.sse_kms_key_id = options_.sse_kms_key_id;
-    req.lock = cloud::ObjectLockSettings{.mode = options_.lock_mode, .retain_until = until};
+    req.lock = cloud::ObjectLockSettings{
+        .mode = options_.lock_mode, .retain_until = until, .legal_hold = options_.legal_hold};
     req.metadata = {{"firebreak-sha256", sha}, {"firebreak-incident", spec.incident}};
     std::uint64_t off = 0;
     req.source = [fd, &off](char* buf, std::size_t cap) -> Result<std::size_t> {
@@ -224,6 +283,7 @@ Result<ArtifactInfo> S3ObjectLockStore::commit_spooled(const ArtifactSpec& spec,
                               key, checksum));
     }
     version = put.version_id;
+    FIREBREAK_TRY_STATUS(ensure_locked(key, version, until));
   }
 
   ArtifactInfo info{
@@ -252,31 +312,109 @@ Result<ArtifactInfo> S3ObjectLockStore::commit_spooled(const ArtifactSpec& spec,
   mreq.content_length = meta.size();
   mreq.checksum_sha256 = base64_encode(raw_digest(sha256(meta)));
   mreq.sse_kms_key_id = options_.sse_kms_key_id;
-  mreq.lock =
-      cloud::ObjectLockSettings{.mode = options_.lock_mode, .retain_until = effective_until};
+  mreq.lock = cloud::ObjectLockSettings{.mode = options_.lock_mode,
+                                        .retain_until = effective_until,
+                                        .legal_hold = options_.legal_hold};
   FIREBREAK_TRY_STATUS(s3_.put_object(mreq));
   return info;
+}
+
+// Checks what S3 recorded on a freshly written version and fails closed: Object Lock headers on
+// CreateMultipartUpload are not honoured by every S3 implementation (moto 5.2 ignores them), so a
+// version without the retention (or hold) gets it set explicitly, and one that is not encrypted
+// with the configured key is an error.
+Status S3ObjectLockStore::ensure_locked(const std::string& key, const std::string& version,
+                                        TimePoint until) {
+  FIREBREAK_TRY(auto head, s3_.head_object(options_.bucket, key, version));
+  if (head.lock.mode != options_.lock_mode || !head.lock.retain_until ||
+      *head.lock.retain_until < until - std::chrono::seconds(1)) {
+    FIREBREAK_TRY_STATUS(s3_.put_object_retention(
+        options_.bucket, key, version,
+        cloud::ObjectLockSettings{.mode = options_.lock_mode, .retain_until = until}));
+  }
+  if (options_.legal_hold && !head.lock.legal_hold) {
+    FIREBREAK_TRY_STATUS(s3_.put_object_legal_hold(options_.bucket, key, version, true));
+  }
+  FIREBREAK_TRY(head, s3_.head_object(options_.bucket, key, version));
+  if (head.lock.mode != options_.lock_mode || !head.lock.retain_until ||
+      *head.lock.retain_until < until - std::chrono::seconds(1) ||
+      (options_.legal_hold && !head.lock.legal_hold)) {
+    return fail(ErrorCode::kFailedPrecondition,
+                fmt::format("s3://{}/{} version {} was written without the requested Object Lock",
+                            options_.bucket, key, version));
+  }
+  if (!options_.sse_kms_key_id.empty() && head.server_side_encryption != "aws:kms") {
+    return fail(ErrorCode::kFailedPrecondition,
+                fmt::format("s3://{}/{} version {} is not encrypted with SSE-KMS", options_.bucket,
+                            key, version));
+  }
+  return {};
+}
+
+// Downloads one version of `key` into a fresh staging file while hashing it. kFailedPrecondition
+// when its bytes do not hash to `sha256`.
+Result<std::unique_ptr<ArtifactReader>> S3ObjectLockStore::fetch_verified(
+    const std::string& key, const std::string& version_id, std::string_view sha256,
+    std::string* got_version) {
+  FIREBREAK_TRY(int fd, staging_file(options_.staging_dir));
+  std::uint64_t got = 0;
+  Sha256Stream hash;
+  auto obj = s3_.get_object(options_.bucket, key, version_id,
+                            [fd, &got, &hash](std::string_view chunk) -> Status {
+                              got += chunk.size();
+                              hash.update(chunk);
+                              return write_all(fd, chunk);
+                            });
+  if (!obj) {
+    ::close(fd);
+    return fail(obj.error());
+  }
+  if (got_version != nullptr) *got_version = obj->version_id;
+  const std::string digest = to_hex(hash.finish());
+  if (digest != sha256) {
+    ::close(fd);
+    return fail(
+        ErrorCode::kFailedPrecondition,
+        fmt::format("s3://{}/{} version {} is corrupt: its {} bytes hash to {}", options_.bucket,
+                    key, obj->version_id.empty() ? "-" : obj->version_id, got, digest));
+  }
+  return std::unique_ptr<ArtifactReader>(new StagedReader(fd, std::string(sha256), got));
 }
 
 Result<std::unique_ptr<ArtifactReader>> S3ObjectLockStore::open(std::string_view sha256) {
   if (!is_sha256_hex(sha256)) {
     return fail(ErrorCode::kInvalidArgument, "not a SHA-256 (64 lower-case hex digits)");
   }
-  FIREBREAK_TRY(int fd, staging_file(options_.staging_dir));
-  std::uint64_t got = 0;
-  auto obj = s3_.get_object(options_.bucket, object_key(sha256), "",
-                            [fd, &got](std::string_view chunk) -> Status {
-                              got += chunk.size();
-                              return write_all(fd, chunk);
-                            });
-  if (!obj) {
-    ::close(fd);
-    if (obj.error().code() == ErrorCode::kNotFound) {
-      return fail(ErrorCode::kNotFound, fmt::format("artifact {} is not in the store", sha256));
-    }
-    return fail(obj.error());
+  const std::string key = object_key(sha256);
+  std::string latest;
+  auto first = fetch_verified(key, "", sha256, &latest);
+  if (first) return first;
+  const ErrorCode code = first.error().code();
+  if (code != ErrorCode::kNotFound && code != ErrorCode::kFailedPrecondition) {
+    return fail(first.error());
   }
-  return std::unique_ptr<ArtifactReader>(new StagedReader(fd, std::string(sha256), got));
+  // The current version is missing (a delete marker) or was overwritten: the locked original is
+  // still there as an older version, and it is the content that matters, not which version is
+  // current. Say so loudly - on a WORM bucket this only happens through tampering.
+  FIREBREAK_TRY(auto versions, s3_.list_object_versions(options_.bucket, key));
+  for (const auto& v : versions) {
+    if (v.key != key || v.is_delete_marker || v.version_id.empty() || v.version_id == latest) {
+      continue;
+    }
+    auto r = fetch_verified(key, v.version_id, sha256, nullptr);
+    if (r) {
+      log::warn("artifact {}: the current version of s3://{}/{} is {}; read the intact version {}",
+                sha256, options_.bucket, key,
+                code == ErrorCode::kNotFound ? "deleted" : "not this content", v.version_id);
+      return r;
+    }
+  }
+  if (code == ErrorCode::kNotFound) {
+    return fail(ErrorCode::kNotFound, fmt::format("artifact {} is not in the store", sha256));
+  }
+  return fail(ErrorCode::kFailedPrecondition,
+              fmt::format("artifact {} is corrupt: no version of s3://{}/{} hashes to its name",
+                          sha256, options_.bucket, key));
 }
 
 Result<std::vector<ArtifactInfo>> S3ObjectLockStore::list(std::string_view incident) {

@@ -10,9 +10,11 @@
 // key, and x-amz-checksum-sha256 so S3 itself verifies the upload. The bucket must have Object
 // Lock enabled (open() checks). Writes are spooled to a local staging file while hashing
 // (constant memory; S3 needs the checksum before the upload, and the key is the hash), then
-// streamed up. Objects larger than 5 GiB need multipart upload, which the seam does not offer
-// yet: commit() fails with kUnsupported for them. Reads download to a staging file while hashing
-// and verify before returning data. Thread-safe if the S3 client is.
+// streamed up through one streaming PutObject; the AWS client turns large streamed bodies into a
+// multipart upload with a SHA-256 checksum per part and aborts it on any failure, so memory
+// stays bounded by one part. Reads download to a staging file while hashing; a version whose
+// bytes do not hash to the object's name is never returned (older versions of the key are tried:
+// an overwrite cannot hide the locked original). Thread-safe if the S3 client is.
 
 #include <filesystem>
 #include <memory>
@@ -29,11 +31,25 @@ struct S3StoreOptions {
   std::string prefix = "firebreak/";
   std::string lock_mode = "COMPLIANCE";  // or "GOVERNANCE"
   std::uint32_t retain_days = 365;
+  // Also place a legal hold on every version (independent of retention: the version cannot be
+  // deleted until someone with s3:PutObjectLegalHold lifts it, even after the retention date).
+  bool legal_hold = false;
   std::string sse_kms_key_id;         // empty: the bucket's default encryption
   std::filesystem::path staging_dir;  // local spool (default: the system temp directory)
 };
 
-inline constexpr std::uint64_t kMaxSinglePutBytes = 5ull << 30;
+// S3's largest object (5 TiB); larger artifacts are refused before anything is uploaded.
+inline constexpr std::uint64_t kMaxS3ObjectBytes = 5ull << 40;
+
+// Where an S3 store lives, as given on the command line: "s3://BUCKET[/PREFIX]". The bucket
+// follows S3's naming rules (3-63 of [a-z0-9.-], starting and ending with a letter or digit);
+// the prefix is at most 512 bytes, has no control characters, no empty, "." or ".." segments
+// and no leading "/", and gains a trailing "/" (so "s3://b/cases" stores under "cases/").
+struct S3StoreLocation {
+  std::string bucket;
+  std::string prefix;  // empty or ending in "/"
+};
+[[nodiscard]] Result<S3StoreLocation> parse_s3_store_url(std::string_view url);
 
 class S3ObjectLockStore final : public ArtifactStore {
  public:
@@ -56,6 +72,11 @@ class S3ObjectLockStore final : public ArtifactStore {
   friend class S3Writer;
   Result<ArtifactInfo> commit_spooled(const ArtifactSpec& spec, int fd, std::uint64_t size,
                                       const Sha256Digest& digest, TimePoint started);
+  Status ensure_locked(const std::string& key, const std::string& version, TimePoint until);
+  Result<std::unique_ptr<ArtifactReader>> fetch_verified(const std::string& key,
+                                                         const std::string& version_id,
+                                                         std::string_view sha256,
+                                                         std::string* got_version);
   cloud::S3& s3_;
   Clock& clock_;
   S3StoreOptions options_;

@@ -327,8 +327,9 @@ class AwsS3 final : public S3 {
       RawRequest a = request("DELETE", req.bucket, req.key, {{"uploadId", upload_id}});
       (void)send("AbortMultipartUpload", a);
     };
-    const std::uint64_t part_size =
-        std::max<std::uint64_t>(c_.shared().multipart_part_size, 5ull << 20);
+    // S3 allows 10000 parts: grow the part (and so the memory held) only when the body needs it.
+    const std::uint64_t part_size = std::max<std::uint64_t>(
+        {c_.shared().multipart_part_size, 5ull << 20, (req.content_length + 9999) / 10000});
     Sha256Stream whole;
     std::string complete = fmt::format("<CompleteMultipartUpload xmlns=\"{}\">", kS3Ns);
     std::uint64_t sent = 0;

@@ -1,7 +1,7 @@
 // S3ObjectLockStore against an in-memory double of the cloud seam's S3 interface that enforces
 // what S3 enforces for evidence: Object Lock on versions (COMPLIANCE: no delete, no shortening
 // before the date), x-amz-checksum-sha256 verification, and streamed bodies. The same store runs
-// against moto_server once the AWS client lands (see the issue report).
+// against moto_server through the real AWS client in tests/integration/aws/evidence_s3_test.cpp.
 #include "firebreak/evidence/s3_store.h"
 
 #include <gtest/gtest.h>
@@ -260,6 +260,32 @@ TEST(S3ObjectLockStore, corrupted_object_fails_on_read) {
   EXPECT_NE(r.error().message().find("corrupt"), std::string::npos);
 }
 
+TEST(S3ObjectLockStore, an_overwritten_current_version_is_neither_trusted_nor_returned) {
+  SimClock clock(test::t0());
+  FakeS3 s3(clock);
+  auto store = S3ObjectLockStore::open(s3, clock, options()).value();
+  auto a = test::put(*store, test::spec_for("inc-1", "a"), "same");
+  // Someone with s3:PutObject adds a newer, unlocked version of the same length.
+  auto& versions = s3.objects.at(store->object_key(a.sha256));
+  const std::string locked_id = versions.back().id;
+  const auto evil = sha256(std::string_view("evil"));
+  versions.push_back(
+      FakeS3::Version{"evil-1",
+                      "evil",
+                      base64_encode(std::string(reinterpret_cast<const char*>(evil.data()), 32)),
+                      "",
+                      {}});
+  // Reads skip it and return the locked original.
+  EXPECT_EQ(verify_object(*store, a.sha256).value(), 4u);
+  // Storing the content again does not take the evil version for it: it uploads anew.
+  const int puts = s3.puts;
+  auto b = test::put(*store, test::spec_for("inc-1", "b"), "same");
+  EXPECT_EQ(s3.puts, puts + 2);
+  EXPECT_EQ(b.location.find("evil-1"), std::string::npos) << b.location;
+  EXPECT_NE(b.location.find(versions.back().id), std::string::npos) << b.location;
+  EXPECT_NE(versions.back().id, locked_id);
+}
+
 TEST(S3ObjectLockStore, refuses_a_bucket_without_object_lock_and_bad_settings) {
   SimClock clock(test::t0());
   FakeS3 s3(clock);
@@ -289,6 +315,31 @@ TEST(S3ObjectLockStore, plugs_into_the_locker_and_bundles) {
   auto r = locker->verify("inc-1").value();
   EXPECT_TRUE(r.ok()) << describe(r);
   EXPECT_EQ(r.artifacts_verified, 1u);
+}
+
+TEST(S3StoreUrl, parses_bucket_and_prefix_and_rejects_the_rest) {
+  auto l = parse_s3_store_url("s3://evidence-bucket");
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->bucket, "evidence-bucket");
+  EXPECT_EQ(l->prefix, "");
+  l = parse_s3_store_url("s3://evidence.bucket/cases/2024");
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->bucket, "evidence.bucket");
+  EXPECT_EQ(l->prefix, "cases/2024/");
+  l = parse_s3_store_url("s3://b12/x/");
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->prefix, "x/");
+  for (const char* bad : {"", "s3:/b12", "http://b12/x", "s3://", "s3://ab", "s3://Upper",
+                          "s3://-b12", "s3://b..c", "s3://b12/../x", "s3://b12/a//b", "s3://b12//a",
+                          "s3://b12/a/./b", "s3://b_12/a", "s3://b12/a\nb"}) {
+    auto r = parse_s3_store_url(bad);
+    EXPECT_FALSE(r) << bad;
+    if (!r) {
+      EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+    }
+  }
+  EXPECT_FALSE(parse_s3_store_url(std::string("s3://b12/a") + '\0' + "b"));
+  EXPECT_FALSE(parse_s3_store_url("s3://b12/" + std::string(600, 'a')));
 }
 
 }  // namespace

@@ -37,7 +37,8 @@ struct AwsProviderConfig {
   std::shared_ptr<CredentialProvider> credentials;
   // S3 objects larger than this that arrive through a ByteSource use multipart upload.
   std::uint64_t multipart_threshold = 64ull << 20;
-  std::uint64_t multipart_part_size = 16ull << 20;  // >= 5 MiB except the last part
+  std::uint64_t multipart_part_size = 16ull
+                                      << 20;  // >= 5 MiB; larger when a body needs > 10000 parts
   // Cap on buffered response bodies and XML/JSON nesting of responses.
   std::size_t max_response_bytes = 64u << 20;
   std::size_t max_response_depth = 128;
