@@ -8,10 +8,15 @@ target_compile_options(firebreak_options INTERFACE
   -Wno-missing-field-initializers)
 target_include_directories(firebreak_options INTERFACE
   ${PROJECT_SOURCE_DIR}/include)
-# Tests and tools find the source tree (and ../shared/testdata beside it) through this.
 target_compile_definitions(firebreak_options INTERFACE
-  FIREBREAK_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
   FIREBREAK_VERSION="${PROJECT_VERSION}")
+
+# Tests and benchmarks find the source tree (and ../shared/testdata beside it) through this. Only
+# the few sources that need it get it: a define that differs per checkout on every target would
+# make each worktree's build miss the compiler cache for every file.
+add_library(firebreak_source_dir INTERFACE)
+target_compile_definitions(firebreak_source_dir INTERFACE
+  FIREBREAK_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 
 if(FIREBREAK_SANITIZE)
   set(_san -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
