@@ -8,15 +8,13 @@
 
 namespace firebreak::evidence {
 
-namespace {
-
-Json call_json(const cloud::OperationInfo& op) {
+Json api_call_json(const cloud::OperationInfo& op) {
   return Json{{"service", std::string(op.service)}, {"operation", std::string(op.operation)},
               {"iam_action", op.iam_action()},      {"account", std::string(op.account)},
               {"region", std::string(op.region)},   {"mutating", op.mutating}};
 }
 
-Json outcome_json(const Status& s) {
+Json api_outcome_json(const Status& s) {
   if (s) return Json{{"ok", true}};
   const Error& e = s.error();
   return Json{{"ok", false},
@@ -25,6 +23,8 @@ Json outcome_json(const Status& s) {
               {"http_status", e.context().http_status},
               {"request_id", e.context().request_id}};
 }
+
+namespace {
 
 // The request record's seq travels from before() to after() of the same call: hooks run on the
 // calling thread around one call. Keyed by recorder, so several recorders can share a chain.
@@ -40,7 +40,7 @@ Status LedgerCallRecorder::before(const cloud::OperationInfo& op) {
   if (!op.mutating) return {};
   auto a = ledger_->append(RecordInput{.actor = options_.actor,
                                        .kind = RecordKind::kActionRequest,
-                                       .payload = Json{{"call", call_json(op)}}});
+                                       .payload = Json{{"call", api_call_json(op)}}});
   if (!a) {
     return fail(a.error().wrap(
         fmt::format("not calling {}: its request could not be recorded in the evidence ledger",
@@ -52,7 +52,7 @@ Status LedgerCallRecorder::before(const cloud::OperationInfo& op) {
 
 void LedgerCallRecorder::after(const cloud::OperationInfo& op, const Status& outcome) {
   if (!op.mutating && !options_.record_reads) return;
-  Json payload{{"call", call_json(op)}, {"outcome", outcome_json(outcome)}};
+  Json payload{{"call", api_call_json(op)}, {"outcome", api_outcome_json(outcome)}};
   if (op.mutating) {
     const auto it = t_request_seq.find(this);
     if (it == t_request_seq.end()) return;  // refused in before(): nothing was called

@@ -13,6 +13,7 @@
 
 #include "firebreak/cloud/hooks.h"
 #include "firebreak/core/log.h"
+#include "firebreak/evidence/call_recorder.h"
 
 namespace firebreak::respond {
 
@@ -32,24 +33,34 @@ class RefuseMutationsHook final : public cloud::CallHook {
   void after(const cloud::OperationInfo&, const Status&) override {}
 };
 
-// Records the outcome of every API call a run makes into the incident's record.
+// Records every API call a run makes into the incident's record, in the shape of the evidence
+// ledger's LedgerCallRecorder (evidence/call_recorder.h): a mutating call's request before it is
+// made - and the call is not made when that record cannot be written (fail closed: no action
+// without its trace) - and every call's outcome after. Outcomes carry error codes, never error
+// messages, which can quote request data.
 class ApiCallRecorder final : public cloud::CallHook {
  public:
   ApiCallRecorder(IncidentRecorder& recorder, std::string incident, std::string run)
       : recorder_(recorder), incident_(std::move(incident)), run_(std::move(run)) {}
-  Status before(const cloud::OperationInfo&) override { return {}; }
-  void after(const cloud::OperationInfo& op, const Status& outcome) override {
-    Json payload = {{"api_call", op.iam_action()},
-                    {"account", op.account},
-                    {"region", op.region},
-                    {"mutating", op.mutating},
-                    {"ok", outcome.has_value()}};
-    if (!outcome) {
-      payload["error"] = outcome.error().describe();
-      payload["error_code"] = outcome.error().context().aws_code;
+  Status before(const cloud::OperationInfo& op) override {
+    if (!op.mutating) return {};
+    auto s = recorder_.record(incident_, run_, kActor, "action_request",
+                              Json{{"call", evidence::api_call_json(op)}});
+    if (!s) {
+      return fail(s.error().wrap(fmt::format(
+          "not calling {}: its request could not be recorded for the incident", op.iam_action())));
     }
-    (void)recorder_.record(incident_, run_, kActor, op.mutating ? "action_result" : "observation",
-                           payload);
+    return {};
+  }
+  void after(const cloud::OperationInfo& op, const Status& outcome) override {
+    Json payload{{"call", evidence::api_call_json(op)},
+                 {"outcome", evidence::api_outcome_json(outcome)}};
+    auto s = recorder_.record(incident_, run_, kActor,
+                              op.mutating ? "action_result" : "observation", payload);
+    if (!s) {
+      log::error("run {}: the outcome of {} could not be recorded: {}", run_, op.iam_action(),
+                 s.error().describe());
+    }
   }
 
  private:

@@ -27,6 +27,11 @@
 
 namespace firebreak::evidence {
 
+// The "call" and "outcome" payloads above, for other recorders of API calls (the executor writes
+// the same shape through its IncidentRecorder, so a run's records and the store's read alike).
+[[nodiscard]] Json api_call_json(const cloud::OperationInfo& op);
+[[nodiscard]] Json api_outcome_json(const Status& outcome);
+
 struct CallRecorderOptions {
   std::string actor = "firebreak";  // who makes the calls: a principal ARN or "firebreak"
   bool record_reads = true;         // also record read-only calls (as observations)

@@ -233,6 +233,20 @@ TEST_F(Ec2ContainSim, its_calls_carry_the_role_session_name_and_user_agent) {
 
 // A dry run reads for real (so decisions see real state) and makes no mutating call: nothing
 // but read-only events in CloudTrail, and nothing changed.
+// No action without its trace: when the request of an API call cannot be recorded for the
+// incident, the call is not made (fail closed), and the run says why.
+TEST_F(Ec2ContainSim, a_call_whose_request_cannot_be_recorded_is_not_made) {
+  compromise();
+  recorder_.refuse_call_requests = true;
+  const std::string id = contain();
+  EXPECT_EQ(run(id).state, RunState::kFailed) << describe_run(id);
+  EXPECT_TRUE(firebreak_mutations().empty());
+  EXPECT_NE(describe_run(id).find("could not be recorded"), std::string::npos) << describe_run(id);
+  EXPECT_TRUE(world_->connection(shell_).alive);
+  EXPECT_EQ(auditor_->ec2().describe_instance_attribute(instance_, "disableApiTermination").value(),
+            "false");
+}
+
 TEST_F(Ec2ContainSim, dry_run_makes_no_mutating_call) {
   compromise();
   const std::size_t before = prod_records().size();

@@ -127,14 +127,20 @@ accounts:
 )";
 
 // A JournalRecorder-like recorder that keeps nothing: runs write their record to the journal log
-// through the executor anyway; these tests read the simulator, not the record.
+// through the executor anyway; these tests read the simulator, not the record. With
+// refuse_call_requests it fails to record the request of every API call (a full disk, a broken
+// ledger), which must stop the call.
 class NullRecorder final : public IncidentRecorder {
  public:
-  Status record(std::string_view, std::string_view, std::string_view, std::string_view,
-                const Json&) override {
+  Status record(std::string_view, std::string_view, std::string_view, std::string_view kind,
+                const Json& payload) override {
+    if (refuse_call_requests && kind == "action_request" && payload.contains("call")) {
+      return fail(ErrorCode::kIo, "test: the evidence ledger is not writable");
+    }
     return {};
   }
   Status checkpoint(std::string_view) override { return {}; }
+  bool refuse_call_requests = false;
 };
 
 // One CloudTrail record of the production account, parsed.
