@@ -15,6 +15,7 @@
 #include "firebreak/evidence/locker.h"
 #include "firebreak/evidence/paths.h"
 #include "firebreak/evidence/record.h"
+#include "firebreak/evidence/call_recorder.h"
 #include "firebreak/evidence/s3_store.h"
 
 namespace firebreak::cli {
@@ -66,8 +67,10 @@ struct S3StoreHolder {
 // nullptr for the local store (the locker opens it under <dir>/artifacts). Settings that only an
 // S3 store has are refused for the local one rather than silently ignored, and an S3 store
 // without a KMS key is refused: evidence is encrypted with a key the operator chose.
-Result<std::shared_ptr<ArtifactStore>> open_artifact_store(const EvidenceFlags& f,
-                                                           const fs::path& dir) {
+// `session`, when given, receives the S3 store's session (null for the local store).
+Result<std::shared_ptr<ArtifactStore>> open_artifact_store(
+    const EvidenceFlags& f, const fs::path& dir,
+    std::shared_ptr<cloud::CloudSession>* session = nullptr) {
   if (f.store.empty() || f.store == "local") {
     if (!f.kms_key.empty() || !f.lock_mode.empty() || f.legal_hold) {
       return fail(ErrorCode::kInvalidArgument,
@@ -103,11 +106,17 @@ Result<std::shared_ptr<ArtifactStore>> open_artifact_store(const EvidenceFlags& 
   FIREBREAK_TRY(holder->session, holder->provider->aws_session({}));
   FIREBREAK_TRY(holder->store,
                 S3ObjectLockStore::open(holder->session->s3(), real_clock(), std::move(o)));
+  if (session != nullptr) *session = holder->session;
   ArtifactStore* store = holder->store.get();
   return std::shared_ptr<ArtifactStore>(std::move(holder), store);
 }
 
-Result<std::unique_ptr<EvidenceLocker>> open_locker(const EvidenceFlags& f) {
+std::string default_actor(const EvidenceFlags& f);
+
+// With `record_calls_for`, every call the S3 store makes is recorded in that incident's ledger
+// (LedgerCallRecorder: a write whose request cannot be recorded is not made).
+Result<std::unique_ptr<EvidenceLocker>> open_locker(const EvidenceFlags& f,
+                                                    std::string_view record_calls_for = {}) {
   LockerOptions o;
   if (!f.dir.empty()) {
     o.dir = f.dir;
@@ -120,8 +129,15 @@ Result<std::unique_ptr<EvidenceLocker>> open_locker(const EvidenceFlags& f) {
     o.signing_key = fs::path(*k);
   }
   if (f.store_retain_days > 0) o.local.default_retention_days = f.store_retain_days;
-  FIREBREAK_TRY(o.artifact_store, open_artifact_store(f, o.dir));
-  return EvidenceLocker::open(std::move(o));
+  std::shared_ptr<cloud::CloudSession> store_session;
+  FIREBREAK_TRY(o.artifact_store, open_artifact_store(f, o.dir, &store_session));
+  FIREBREAK_TRY(auto locker, EvidenceLocker::open(std::move(o)));
+  if (store_session && !record_calls_for.empty()) {
+    FIREBREAK_TRY(auto ledger, locker->ledger(record_calls_for));
+    store_session->add_hook(std::make_shared<LedgerCallRecorder>(
+        std::move(ledger), CallRecorderOptions{.actor = default_actor(f)}));
+  }
+  return locker;
 }
 
 std::string one_line(std::string s, std::size_t max = 80) {
@@ -337,7 +353,7 @@ std::string default_actor(const EvidenceFlags& f) {
 }
 
 int run_add(const EvidenceFlags& f) {
-  auto locker = open_locker(f);
+  auto locker = open_locker(f, f.target);
   if (!locker) return report_error(locker.error());
   auto kind = parse_source_kind(f.source_kind);
   if (!kind) {

@@ -95,6 +95,8 @@ TEST_F(EvidenceCliS3, add_verify_show_export_through_an_object_lock_bucket) {
   EXPECT_NE(r.out.find("s3://evidence-cli/cases/ (Object Lock COMPLIANCE"), std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find(sha), std::string::npos) << r.out;
+  // The store's own writes are in the incident's ledger, each request with its outcome.
+  EXPECT_NE(r.out.find("2 action_request  2 action_result"), std::string::npos) << r.out;
 
   r = firebreak("verify inc-9 " + store);
   EXPECT_EQ(r.status, 0) << r.out;
