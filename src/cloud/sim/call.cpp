@@ -382,7 +382,10 @@ void Call::finish() {
   const bool read_only = op.read_only || read_only_override;
   auto build = [&](std::uint16_t recipient_account, const std::string& shared_id) {
     std::string r;
-    r.reserve(512 + params.size() + response.size() + ui.size());
+    // Sized for the fixed text (~700 bytes with TLS details) and a few resources, so a record is
+    // built in one allocation.
+    r.reserve(1024 + params.size() + response.size() + additional.size() + ui.size() +
+              resources.size() * 160);
     r += R"({"eventVersion":")";
     r += op.data_event ? "1.10" : "1.09";
     r += R"(","userIdentity":)";
