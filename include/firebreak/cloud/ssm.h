@@ -35,7 +35,8 @@ struct SendCommandRequest {
 struct Command {
   std::string command_id;
   std::string document_name;
-  std::string status;  // "Pending", "InProgress", "Success", ...
+  std::string comment;  // as sent (SendCommand's Comment)
+  std::string status;   // "Pending", "InProgress", "Success", ...
   std::vector<std::string> instance_ids;
   TimePoint requested{};
 };
@@ -67,6 +68,11 @@ class Ssm {
   [[nodiscard]] virtual Result<std::vector<ManagedInstance>> describe_instance_information(
       const std::vector<std::string>& instance_ids) = 0;
   [[nodiscard]] virtual Result<Command> send_command(const SendCommandRequest& req) = 0;
+  // Commands sent to `instance_id` in this account and region, newest first (ListCommands with
+  // InstanceId; AWS keeps them 30 days). SendCommand takes no client token: a caller that must
+  // not send twice marks its Comment and looks here first.
+  [[nodiscard]] virtual Result<std::vector<Command>> list_commands(
+      const std::string& instance_id) = 0;
   // kNotFound ("InvocationDoesNotExist") when the invocation is not (yet) known.
   [[nodiscard]] virtual Result<CommandInvocation> get_command_invocation(
       const std::string& command_id, const std::string& instance_id) = 0;

@@ -33,6 +33,15 @@ Status paginate_json(Client& c, const ServiceSpec& s, std::string_view op, Json 
               fmt::format("{} {}: more than {} pages", s.signing_name, op, kMaxPages));
 }
 
+Command to_command(const Json& cmd) {
+  return Command{js(cmd, "CommandId"),
+                 js(cmd, "DocumentName"),
+                 js(cmd, "Comment"),
+                 js(cmd, "Status"),
+                 string_list(jget(cmd, "InstanceIds")),
+                 jtime(cmd, "RequestedDateTime").value_or(TimePoint{})};
+}
+
 class AwsSsm final : public Ssm {
  public:
   explicit AwsSsm(Client& c) : c_(c) {}
@@ -68,12 +77,22 @@ class AwsSsm final : public Ssm {
       if (!req.output_s3_bucket.empty()) body["OutputS3BucketName"] = req.output_s3_bucket;
       if (!req.output_s3_key_prefix.empty()) body["OutputS3KeyPrefix"] = req.output_s3_key_prefix;
       FIREBREAK_TRY(Json r, c_.json(spec::kSsm, "SendCommand", body));
-      const Json& cmd = jget(r, "Command");
-      Command out{js(cmd, "CommandId"), js(cmd, "DocumentName"), js(cmd, "Status"),
-                  string_list(jget(cmd, "InstanceIds")),
-                  jtime(cmd, "RequestedDateTime").value_or(TimePoint{})};
+      Command out = to_command(jget(r, "Command"));
       if (out.command_id.empty())
         return fail(ErrorCode::kParse, "ssm SendCommand: no CommandId in the answer");
+      return out;
+    });
+  }
+
+  Result<std::vector<Command>> list_commands(const std::string& instance_id) override {
+    return c_.run(spec::kSsm, "ListCommands", [&]() -> Result<std::vector<Command>> {
+      std::vector<Command> out;
+      FIREBREAK_TRY_STATUS(paginate_json(c_, spec::kSsm, "ListCommands",
+                                         Json{{"InstanceId", instance_id}}, [&](const Json& r) {
+                                           for (const auto& cmd : jget(r, "Commands"))
+                                             out.push_back(to_command(cmd));
+                                           return true;
+                                         }));
       return out;
     });
   }

@@ -228,6 +228,7 @@ class SimSsm final : public Ssm {
   Result<std::vector<ManagedInstance>> describe_instance_information(
       const std::vector<std::string>& ids) override;
   Result<Command> send_command(const SendCommandRequest& req) override;
+  Result<std::vector<Command>> list_commands(const std::string& instance_id) override;
   Result<CommandInvocation> get_command_invocation(const std::string& command_id,
                                                    const std::string& instance_id) override;
 

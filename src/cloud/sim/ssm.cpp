@@ -411,6 +411,7 @@ Result<Command> SimSsm::send_command(const SendCommandRequest& req) {
     cmd.account = c.account();
     cmd.region = c.session_region();
     cmd.document = req.document_name;
+    cmd.comment = req.comment;
     cmd.instances = instances;
     cmd.parameters = req.parameters;
     cmd.requested = c.s.now();
@@ -437,7 +438,7 @@ Result<Command> SimSsm::send_command(const SendCommandRequest& req) {
                [&st, cmd_idx, idx] { attempt_delivery(st, cmd_idx, idx); });
     }
     const auto& cr = c.s.commands[cmd_idx];
-    Command out{cr.id, cr.document, "Pending", req.instance_ids, cr.requested};
+    Command out{cr.id, cr.document, cr.comment, "Pending", req.instance_ids, cr.requested};
     auto rw = c.response_writer();
     rw.begin_object()
         .key("command")
@@ -476,6 +477,41 @@ Result<Command> SimSsm::send_command(const SendCommandRequest& req) {
         .end_object();
     for (const auto& id : req.instance_ids)
       c.history_resources.emplace_back("AWS::EC2::Instance", id);
+    return out;
+  });
+}
+
+Result<std::vector<Command>> SimSsm::list_commands(const std::string& instance_id) {
+  SIM_OP("ssm", "ListCommands");
+  return s_.run<Result<std::vector<Command>>>(kOp, [&](Call& c) -> Result<std::vector<Command>> {
+    auto w = c.params_writer();
+    w.begin_object().field("instanceId", instance_id).end_object();
+    FIREBREAK_TRY_STATUS(c.authorize());
+    if (!IdCodec::well_formed(Kind::kInstance, instance_id))
+      return c.invalid("InvalidInstanceId", fmt::format("Invalid instance id {}", instance_id));
+    std::vector<Command> out;
+    for (auto k = c.s.commands.size(); k-- > 0;) {  // newest first, as AWS lists them
+      const auto& cr = c.s.commands[k];
+      if (cr.account != c.account() || cr.region != c.session_region()) continue;
+      std::vector<std::string> ids;
+      bool targets = false;
+      for (auto i : cr.instances) {
+        ids.push_back(c.s.id(Kind::kInstance, i));
+        targets = targets || ids.back() == instance_id;
+      }
+      if (!targets) continue;
+      // A command's status summarises its invocations: in progress until all have ended.
+      std::string status = "Success";
+      for (auto idx : cr.invocations) {
+        const auto inv = to_invocation(c.s, c.s.invocations[idx]);
+        if (!inv.terminal()) {
+          status = "InProgress";
+          break;
+        }
+        if (inv.status != "Success") status = inv.status;
+      }
+      out.push_back(Command{cr.id, cr.document, cr.comment, status, std::move(ids), cr.requested});
+    }
     return out;
   });
 }

@@ -475,6 +475,7 @@ struct CommandRec {
   std::uint16_t account = 0;
   std::string region;
   std::string document;
+  std::string comment;
   std::vector<Serial> instances;
   std::map<std::string, std::vector<std::string>> parameters;
   TimePoint requested{};

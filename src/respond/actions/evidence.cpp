@@ -177,11 +177,13 @@ class CaptureMemory final : public BasicAction {
                              "Firebreak-CaptureMemory"),
                        param("timeout_seconds", ParamType::kInt, "execution timeout", 3600)},
             .outputs = {"command_id", "artifact", "size", "sha256"},
-            .permissions = {"ssm:DescribeInstanceInformation", "ssm:SendCommand",
-                            "ssm:GetCommandInvocation", "s3:GetObject", "s3:PutObject"}}) {}
+            .permissions = {"ssm:ListCommands", "ssm:DescribeInstanceInformation",
+                            "ssm:SendCommand", "ssm:GetCommandInvocation", "s3:GetObject",
+                            "s3:PutObject"}}) {}
 
   Result<std::vector<ApiCall>> plan(ActionContext& ctx) override {
     return std::vector<ApiCall>{
+        call("ssm", "ListCommands", "a capture this step already sent"),
         call("ssm", "SendCommand",
              fmt::format("{} on {} -> s3://{}/{}", str(ctx, "document"), str(ctx, "instance_id"),
                          str(ctx, "bucket"), str(ctx, "prefix"))),
@@ -194,6 +196,18 @@ class CaptureMemory final : public BasicAction {
     auto& ssm = ctx.cloud().ssm();
     Json s = scratch(ctx);
     if (!s.contains("command_id")) {
+      const std::string comment = "firebreak " + ctx.idempotency_token();
+      // SendCommand takes no client token: after a crash between sending and journaling the
+      // command id, the capture this step already sent is found by the token in its comment,
+      // not sent again.
+      FIREBREAK_TRY(auto sent, ssm.list_commands(id));
+      const auto prior = std::find_if(sent.begin(), sent.end(),
+                                      [&](const cloud::Command& c) { return c.comment == comment; });
+      if (prior != sent.end()) {
+        FIREBREAK_TRY_STATUS(remember(ctx, "command_id", prior->command_id));
+        return ApplyResult{Json::object(), true, std::chrono::seconds(15),
+                           "memory capture already sent (" + prior->command_id + ")"};
+      }
       FIREBREAK_TRY(auto managed, ssm.describe_instance_information({id}));
       const bool online = std::any_of(managed.begin(), managed.end(), [&](const auto& m) {
         return m.instance_id == id && m.ping_status == "Online";
@@ -205,13 +219,11 @@ class CaptureMemory final : public BasicAction {
       cloud::SendCommandRequest req;
       req.document_name = str(ctx, "document");
       req.instance_ids = {id};
-      req.comment = "firebreak " + ctx.idempotency_token();
+      req.comment = comment;
       req.timeout_seconds = ctx.params().value("timeout_seconds", 3600);
       req.output_s3_bucket = str(ctx, "bucket");
       req.output_s3_key_prefix =
           fmt::format("{}/{}", str(ctx, "prefix"), std::string(ctx.incident_id()));
-      // A crash between SendCommand and remembering its id would send a second capture on
-      // resume (SSM has no client token); the window is one journal write.
       FIREBREAK_TRY(cloud::Command cmd, ssm.send_command(req));
       FIREBREAK_TRY_STATUS(remember(ctx, "command_id", cmd.command_id));
       ctx.record("action_result",

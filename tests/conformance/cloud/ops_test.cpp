@@ -1,5 +1,6 @@
 // Conformance: SSM Run Command, Auto Scaling, load balancers, CloudTrail, GuardDuty, SNS/SQS.
 #include <algorithm>
+#include <map>
 
 #include "helpers.h"
 
@@ -55,6 +56,47 @@ TEST_P(CloudConformance, ssm_refusals) {
                    "InvocationDoesNotExist");
   req.document_name = "No-Such-Document";
   EXPECT_AWS_ERROR(ssm.send_command(req), "InvalidDocument");
+}
+
+// SendCommand has no client token; ListCommands by instance is how a caller finds a command it
+// sent before a crash (ssm.capture_memory matches its comment).
+TEST_P(CloudConformance, ssm_list_commands_by_instance_carries_the_comment) {
+  auto& ssm = session().ssm();
+  std::string inst;
+  if (caps().ssm_managed_instances) {
+    auto managed = world().managed_instance();
+    ASSERT_OK(managed);
+    inst = *managed;
+  } else {
+    inst = launch(*this, world(), session());  // moto runs commands on any instance
+  }
+  const auto other = launch(*this, world(), session());
+  cloud::SendCommandRequest req;
+  req.document_name = "AWS-RunShellScript";
+  req.instance_ids = {inst};
+  req.parameters["commands"] = {"hostname"};
+  req.comment = "firebreak step-token-1";
+  auto first = ssm.send_command(req);
+  ASSERT_OK(first);
+  req.comment = "firebreak step-token-2";
+  auto second = ssm.send_command(req);
+  ASSERT_OK(second);
+  auto listed = ssm.list_commands(inst);
+  ASSERT_OK(listed);
+  ASSERT_EQ(listed->size(), 2u);
+  std::map<std::string, std::string> by_id;
+  for (const auto& c : *listed) by_id[c.command_id] = c.comment;
+  EXPECT_EQ(by_id[first->command_id], "firebreak step-token-1");
+  EXPECT_EQ(by_id[second->command_id], "firebreak step-token-2");
+  EXPECT_EQ(listed->front().document_name, "AWS-RunShellScript");
+  // moto 5.2.1 adds every instance of the region to a command sent without Targets (its
+  // _get_instance_ids_from_targets with no filters), so only a modelled backend shows the
+  // command's own instance list and another instance's empty one.
+  if (!caps().ssm_managed_instances) return;
+  EXPECT_EQ(listed->front().instance_ids, std::vector<std::string>{inst});
+  auto none = ssm.list_commands(other);
+  ASSERT_OK(none);
+  EXPECT_TRUE(none->empty());
 }
 
 // ---- Auto Scaling and load balancers ----

@@ -105,12 +105,9 @@ TEST_F(Ec2ContainCrashSim, crash_before_and_after_every_mutating_call_resumes_ex
       auto resumed = executor_->run_until_idle();
       ASSERT_TRUE(resumed) << resumed.error().describe();
       ASSERT_EQ(run(*id).state, RunState::kSucceeded) << describe_run(*id);
-      auto expected = baseline;
-      // Known gap (src/respond/actions/evidence.cpp, ssm.capture_memory): SSM SendCommand has
-      // no client token and the seam no ListCommands, so a crash after SendCommand and before
-      // the command id is journaled sends a second capture on resume. Asserted as such so a
-      // fix (or a worse regression) shows up here.
-      if (after && crash->last_operation == "SendCommand") expected["SendCommand"] += 1;
+      // Exactly once, SendCommand included: a capture sent just before the crash is found again
+      // by its comment (ListCommands), not sent twice.
+      const auto& expected = baseline;
       EXPECT_EQ(firebreak_mutations(), expected);
       EXPECT_FALSE(world_->connection(shell_).alive);
       if (::testing::Test::HasFailure()) return;  // one clear failure, not dozens

@@ -11,6 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return s.ssm().send_command({.document_name = "AWS-RunShellScript", .instance_ids = {"i-1"}});
   });
   h.each([&] { return s.ssm().get_command_invocation("c", "i-1"); });
+  h.each([&] { return s.ssm().list_commands("i-1"); });
   h.each([&] { return s.cloudtrail().describe_trails({}); });
   h.each([&] { return s.cloudtrail().get_trail_status("t"); });
   h.each([&] { return s.cloudtrail().get_event_selectors("t"); });
