@@ -43,6 +43,9 @@ struct Capabilities {
   bool guardduty_findings = false;     // GuardDuty ListFindings/GetFindings
   bool s3_object_retention = false;    // S3 GetObjectRetention
   bool s3_policy_status = false;       // S3 GetBucketPolicyStatus
+  // ModifyInstanceAttribute InstanceInitiatedShutdownBehavior.Value (the SDKs' form) takes
+  // effect; moto ignores it and runs its security-group handler instead.
+  bool shutdown_behavior_modification = false;
 };
 
 // What ConformanceWorld::fixture() sets up (not creatable through the seam).

@@ -55,6 +55,8 @@ TEST_P(CloudConformance, preserve_attributes_round_trip) {
   ASSERT_OK(ec2.modify_instance_attribute(term));
   EXPECT_EQ(ec2.describe_instance_attribute(id, "disableApiTermination").value_or(""), "true");
 
+  // New instances already stop on shutdown: that this call changes anything is shown by
+  // shutdown_behavior_changes_both_ways.
   cloud::ModifyInstanceAttributeRequest shutdown;
   shutdown.instance_id = id;
   shutdown.instance_initiated_shutdown_behavior = "stop";
@@ -72,6 +74,24 @@ TEST_P(CloudConformance, preserve_attributes_round_trip) {
   inst = ec2.describe_instances({{id}, {}});
   ASSERT_OK(inst);
   EXPECT_FALSE(inst->front().block_devices[0].delete_on_termination);
+}
+
+TEST_P(CloudConformance, shutdown_behavior_changes_both_ways) {
+  // moto 5.2.1 accepts the call the SDKs send (InstanceInitiatedShutdownBehavior.Value=...) but
+  // changes nothing: its ModifyInstanceAttribute knows that attribute only in the
+  // Attribute=/Value= form and hands the request to its security-group handler instead.
+  SKIP_UNLESS(shutdown_behavior_modification,
+              "moto ignores InstanceInitiatedShutdownBehavior.Value (it keeps the old value)");
+  auto& ec2 = session().ec2();
+  const auto id = launch(*this, world(), session());
+  for (const char* value : {"terminate", "stop"}) {
+    cloud::ModifyInstanceAttributeRequest req;
+    req.instance_id = id;
+    req.instance_initiated_shutdown_behavior = value;
+    ASSERT_OK(ec2.modify_instance_attribute(req));
+    EXPECT_EQ(ec2.describe_instance_attribute(id, "instanceInitiatedShutdownBehavior").value_or(""),
+              value);
+  }
 }
 
 TEST_P(CloudConformance, modify_instance_attribute_not_found) {

@@ -122,6 +122,7 @@ class SimConformanceWorld final : public ConformanceWorld {
     caps_.guardduty_findings = true;
     caps_.s3_object_retention = true;
     caps_.s3_policy_status = true;
+    caps_.shutdown_behavior_modification = true;
     return {};
   }
 
