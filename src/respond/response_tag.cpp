@@ -296,15 +296,16 @@ ResponsePlan plan_response_tag(const ResponseTagRequest& request,
     plan.unknown_verbs.push_back(v);
     std::string hint;
     for (const auto& k : starting) {
-      if (lower(k) == lower(v))
-        hint = fmt::format("; verbs are case-sensitive: did you mean '{}'?", k);
+      if (lower(k) == lower(v)) hint = k;
     }
     for (const auto& [k, _] : switching) {
-      if (hint.empty() && lower(k) == lower(v))
-        hint = fmt::format("; verbs are case-sensitive: did you mean '{}'?", k);
+      if (hint.empty() && lower(k) == lower(v)) hint = k;
     }
-    plan.problems.push_back(fmt::format("unknown verb '{}' (known: {}){}: nothing started for it",
-                                        shown(v), known.empty() ? "none" : known, hint));
+    plan.problems.push_back(fmt::format(
+        "unknown verb '{}': nothing started for it (known verbs: {}{})", shown(v),
+        known.empty() ? "none" : known,
+        hint.empty() ? std::string()
+                     : fmt::format("; verbs are case-sensitive: did you mean '{}'?", hint)));
   }
   if (request.instance_ids.empty()) {
     plan.problems.emplace_back("no tagged resource is an EC2 instance: nothing to respond to");
