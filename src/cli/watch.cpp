@@ -16,7 +16,6 @@
 // starts nothing (unknown verbs, ...) is printed and noted on the incident.
 #include <fmt/format.h>
 
-#include <map>
 #include <set>
 #include <tuple>
 
@@ -152,6 +151,18 @@ int run_watch(const WatchArgs& a) {
     fmt::print(stderr, "firebreak watch: no playbook loaded from {}\n", a.playbooks_dir);
     return kExitFailure;
   }
+  auto watch_inputs = parse_inputs(a.inputs);
+  if (!watch_inputs) return report(watch_inputs.error());
+  for (auto it = watch_inputs->begin(); it != watch_inputs->end(); ++it) {
+    bool declared = false;
+    for (const auto& pb : set.playbooks) {
+      for (const auto& in : pb.inputs) declared |= in.name == it.key();
+    }
+    if (!declared) {
+      return report(Error(ErrorCode::kInvalidArgument,
+                          fmt::format("--input {}: no loaded playbook has that input", it.key())));
+    }
+  }
 
   std::vector<detect::Finding> findings;
   detect::DetectOptions opts;
@@ -164,9 +175,6 @@ int run_watch(const WatchArgs& a) {
         if (++read_errors <= 20) log::warn("{}", e.describe());
       });
   if (!summary) return report(summary.error());
-
-  auto watch_inputs = parse_inputs(a.inputs);
-  if (!watch_inputs) return report(watch_inputs.error());
 
   Tally tally;
   tally.findings = findings.size();

@@ -77,6 +77,14 @@ status=0
   --yes "$work/logs" >"$work/watch2.txt" 2>/dev/null || status=$?
 grep -q '0 runs started' "$work/watch2.txt" || fail "a second watch started runs again: $(cat "$work/watch2.txt")"
 
+# An input no playbook has is a usage error, not silently dropped.
+status=0
+"$fb" watch --rules rules/ --input evidence_bukcet=x "$work/logs" >/dev/null 2>"$work/typo.err" ||
+  status=$?
+[ "$status" -eq 2 ] || fail "watch with a mistyped --input exited $status"
+grep -q 'evidence_bukcet: no loaded playbook has that input' "$work/typo.err" ||
+  fail "mistyped --input: $(cat "$work/typo.err")"
+
 # --- requests that start nothing -----------------------------------------------------------------
 refused=tests/e2e/data/response-tag-refused.yaml
 "$fb" sim logs --world worlds/acme.yaml --duration 1h --attack "$refused" --attack-at 5m \
