@@ -24,6 +24,7 @@ void findings_for(const Engine& engine, const event::Event& e,
     f.source = e.source();
     f.event_name = std::string(e.name());
     f.entities = entities;
+    if (!engine.rules()[r].fields.empty()) capture_fields(f, engine.rules()[r], e);
     assign_id(f);
     out.push_back(std::move(f));
   }

@@ -55,6 +55,37 @@ void set_rule(Finding& f, const Rule& rule) {
   f.author = rule.author;
 }
 
+void capture_fields(Finding& f, const Rule& rule, const event::Event& e) {
+  std::size_t budget = kMaxFieldBytes;
+  for (const auto& name : rule.fields) {
+    const event::FieldPath path(name);
+    std::vector<std::string> values;
+    std::size_t bytes = 0;
+    e.visit(path, [&](event::Value v) {
+      if (bytes > budget) return;  // over budget already: the field is dropped below
+      std::string json;
+      v.append_json(json);
+      bytes += json.size() + 1;
+      values.push_back(std::move(json));
+    });
+    if (values.empty() || bytes > budget) continue;
+    std::string out;
+    if (values.size() == 1) {
+      out = std::move(values.front());
+    } else {
+      out.reserve(bytes + 1);
+      out += '[';
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i > 0) out += ',';
+        out += values[i];
+      }
+      out += ']';
+    }
+    budget -= std::min(budget, out.size());
+    f.fields.emplace_back(name, std::move(out));
+  }
+}
+
 void assign_id(Finding& f) {
   std::string key = f.rule_id.empty() ? f.rule_title : f.rule_id;
   key += '\x1f';
@@ -106,6 +137,11 @@ std::string to_json(const Finding& f) {
     }
   }
   w.end_object();
+  if (!f.fields.empty()) {
+    w.key("fields").begin_object();
+    for (const auto& [k, v] : f.fields) w.key(k).raw(v);
+    w.end_object();
+  }
   if (!f.correlation_type.empty()) {
     w.key("correlation").begin_object();
     w.field("type", f.correlation_type);

@@ -9,6 +9,7 @@
 #include "firebreak/core/fs.h"
 #include "firebreak/core/hash.h"
 #include "firebreak/core/yaml.h"
+#include "firebreak/respond/response_tag.h"
 
 namespace firebreak::respond {
 
@@ -118,6 +119,7 @@ class Loader {
     if (root["inputs"]) {
       FIREBREAK_TRY(pb.inputs, inputs(root["inputs"]));
     }
+    FIREBREAK_TRY_STATUS(check_response_tags(root, pb));
     const YAML::Node steps = root["steps"];
     if (!steps) return error(root, "missing 'steps'");
     prescan_ids(steps, 0);
@@ -199,6 +201,9 @@ class Loader {
     }
     if (n["response_tags"]) {
       FIREBREAK_TRY(t.response_tags, string_list(n["response_tags"], "response_tags"));
+      for (const auto& v : t.response_tags) {
+        if (!valid_response_verb(v)) return error(n["response_tags"], bad_verb(v));
+      }
     }
     if (n["manual"]) {
       FIREBREAK_TRY(Json v, yaml_to_json(n["manual"], file_));
@@ -206,6 +211,33 @@ class Loader {
       t.manual = v.get<bool>();
     }
     return t;
+  }
+
+  static std::string bad_verb(std::string_view v) {
+    return fmt::format(
+        "Response tag verb '{}' must be 1-128 of the characters a tag value allows "
+        "other than '+' and space (letters, digits, _ . : / = @ -)",
+        v);
+  }
+
+  // Tag-driven response reads Response tags from EC2 CreateTags on instances: other targets
+  // would never fire, so they are refused here rather than ignored at run time.
+  Status check_response_tags(const YAML::Node& root, const Playbook& pb) const {
+    const bool links = std::any_of(pb.inputs.begin(), pb.inputs.end(),
+                                   [](const InputSpec& i) { return !i.response_tag.empty(); });
+    if (pb.triggers.response_tags.empty() && !links) return {};
+    if (pb.target_type != TargetType::kEc2Instance) {
+      return error(root["target"], fmt::format("Response tag verbs answer Response tags on EC2 "
+                                               "instances: only an ec2-instance playbook may "
+                                               "declare them (this one targets {})",
+                                               to_string(pb.target_type)));
+    }
+    if (links && pb.triggers.response_tags.empty()) {
+      return error(root["inputs"],
+                   "an input follows a Response tag verb but "
+                   "triggers.response_tags names none that starts the playbook");
+    }
+    return {};
   }
 
   static std::optional<ParamType> parse_param_type(std::string_view s) {
@@ -226,7 +258,8 @@ class Loader {
       in.name = kv.first.Scalar();
       const YAML::Node spec = kv.second;
       if (!spec.IsMap()) return error(spec, fmt::format("input '{}' needs {{type, ...}}", in.name));
-      FIREBREAK_TRY_STATUS(only_keys(spec, {"type", "default", "required", "description"}));
+      FIREBREAK_TRY_STATUS(
+          only_keys(spec, {"type", "default", "required", "description", "response_tag"}));
       FIREBREAK_TRY(std::string type, optional_string(spec, "type"));
       if (type.empty()) type = "string";
       auto pt = parse_param_type(type);
@@ -248,6 +281,18 @@ class Loader {
         in.required = r.is_boolean() && r.get<bool>();
       }
       FIREBREAK_TRY(in.description, optional_string(spec, "description"));
+      FIREBREAK_TRY(in.response_tag, optional_string(spec, "response_tag"));
+      if (spec["response_tag"]) {
+        if (!valid_response_verb(in.response_tag)) {
+          return error(spec["response_tag"], bad_verb(in.response_tag));
+        }
+        if (in.type != ParamType::kBool) {
+          return error(spec["response_tag"],
+                       fmt::format("input '{}' follows a Response tag verb, so it must be a bool "
+                                   "(true when the tag names '{}')",
+                                   in.name, in.response_tag));
+        }
+      }
       out.push_back(std::move(in));
     }
     return out;

@@ -5,7 +5,9 @@
 // that output showing a match credit the author), the matched event (file, record index, line,
 // eventID), the event time and the entities involved. A correlation finding also carries the
 // correlation type, its group-by values and the count it reached; its event is the one that
-// completed the correlation.
+// completed the correlation. A single-event finding of a rule that lists Sigma `fields:` also
+// carries those fields' values from the event, so that what acts on the finding (the tag-driven
+// response reads the CreateTags request this way) need not read the event again.
 //
 // Output: JSON Lines (one object per line, schema in docs/detection.md) or an aligned table.
 // Thread-compatible value types.
@@ -61,6 +63,11 @@ struct Finding {
   event::SourceKind source = event::SourceKind::kCloudTrail;
   std::string event_name;  // Event::name() (eventName, finding type, flow action)
   std::vector<Entity> entities;
+  // The rule's Sigma `fields:` as found in the event (single-event rules only): (field path as
+  // the rule wrote it, compact JSON of the value). A path that reaches several values (arrays
+  // fan out, see event/event.h) gives a JSON array of them. Fields the event lacks are left out,
+  // and so is any value that would take the finding's fields past kMaxFieldBytes.
+  std::vector<std::pair<std::string, std::string>> fields;
   // Correlation (empty type for single-event rules)
   std::string correlation_type;
   std::vector<std::pair<std::string, std::string>> group;  // group-by field -> value
@@ -69,8 +76,12 @@ struct Finding {
   TimePoint window_start{};
 };
 
+inline constexpr std::size_t kMaxFieldBytes = 256u << 10;  // a CloudTrail record is at most this
+
 // Fills the rule part of a finding.
 void set_rule(Finding& f, const Rule& rule);
+// Fills f.fields from `e` for the rule's `fields:` (see Finding::fields).
+void capture_fields(Finding& f, const Rule& rule, const event::Event& e);
 // Sets f.id: 32 hex digits of SHA-256 over the rule (id, else title), the event (eventID, else
 // file and record index) and, for correlations, the group values and window start.
 void assign_id(Finding& f);

@@ -9,9 +9,10 @@
 //   title: Contain a compromised EC2 instance
 //   description: …
 //   target: ec2-instance
-//   triggers: {rules: [...], finding_types: ["Backdoor:EC2/*"], response_tags: [Isolate], manual:
-//   true} inputs:
-//     memory_capture: {type: bool, default: true, description: …}
+//   triggers: {rules: [...], finding_types: ["Backdoor:EC2/*"], response_tags: [Isolate],
+//              manual: true}
+//   inputs:
+//     memory_capture: {type: bool, default: true, response_tag: MemoryCapture, description: …}
 //   steps:
 //     - id: record
 //       action: ec2.record_instance
@@ -93,7 +94,9 @@ struct Step {
 struct TriggerSpec {
   std::vector<std::string> rules;          // detection rule ids
   std::vector<std::string> finding_types;  // GuardDuty/ASFF types, '*' wildcards
-  std::vector<std::string> response_tags;  // values in a `Response=A+B` tag
+  // Verbs of a `Response=A+B` tag on an EC2 instance that start this playbook (any one of them
+  // does; see respond/response_tag.h). Only ec2-instance playbooks may declare them.
+  std::vector<std::string> response_tags;
   bool manual = true;
 };
 
@@ -103,6 +106,9 @@ struct InputSpec {
   Json default_value = nullptr;
   bool required = false;
   std::string description;
+  // A Response tag verb this (bool) input follows in a tag-driven run: true when the tag names
+  // the verb, false when it does not. Empty: the input keeps its default in such runs.
+  std::string response_tag;
 };
 
 struct Playbook {

@@ -406,6 +406,7 @@ Result<AttackScript> parse_attack(std::string_view text, std::string_view name) 
         FIREBREAK_TRY_STATUS(as->finish());
       }
       FIREBREAK_TRY(step.region, st.str_or("region", ""));
+      FIREBREAK_TRY(step.user_agent, st.str_or("user_agent", ""));
       FIREBREAK_TRY(step.save, st.str_or("save", ""));
       FIREBREAK_TRY(auto repeat, st.integer("repeat", 1, 1, 10000));
       step.repeat = static_cast<int>(repeat);
@@ -456,6 +457,8 @@ Result<AttackScript> parse_attack(std::string_view text, std::string_view name) 
       if (actions != 1)
         return std::unexpected(st.error(
             "a step does exactly one of: call, connect, close, exchange, steal, probe, shutdown"));
+      if (!step.user_agent.empty() && step.action != "call")
+        return std::unexpected(st.error_at("user_agent", "only a call step has a user agent"));
       FIREBREAK_TRY_STATUS(st.finish());
       script.steps.push_back(std::move(step));
     }
@@ -567,7 +570,7 @@ struct AttackRunner::Impl {
       Identity id;
       id.credentials = *creds;
       id.source_ip = script.source_ip;
-      id.user_agent = script.user_agent;
+      id.user_agent = st.user_agent.empty() ? script.user_agent : st.user_agent;
       const std::string region = st.region.empty() ? std::string("us-east-1") : st.region;
       auto session = make_session(lw.world, id, region);
       auto r = ops().at(st.operation).run(*session, args);

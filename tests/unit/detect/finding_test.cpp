@@ -92,6 +92,55 @@ TEST(Finding, json_lines_carry_rule_author_event_reference_and_entities) {
   EXPECT_NE(again.id, out[0].id);
 }
 
+TEST(Finding, carries_the_rule_fields_from_the_event) {
+  auto c = test::compile(
+      "title: Tagged\nlogsource: {product: aws, service: cloudtrail}\n"
+      "fields: [requestParameters.resourcesSet, requestParameters.resourcesSet.items.resourceId,"
+      " userIdentity.arn, errorCode]\n"
+      "detection: {s: {eventName: CreateTags}, condition: s}\n");
+  Detector d(c.engine);
+  auto ev = test::parse_event(
+      R"({"eventName":"CreateTags","eventID":"f-1","userIdentity":{"arn":"arn:aws:iam::1:user/a"},)"
+      R"("requestParameters":{"resourcesSet":{"items":[{"resourceId":"i-1"},{"resourceId":"vol-2"}]}}})");
+  std::vector<Finding> out;
+  d.process(ev.event(), out);
+  ASSERT_EQ(out.size(), 1u);
+  // in the rule's order; a fanning path gives an array; an absent field (errorCode) is left out
+  ASSERT_EQ(out[0].fields.size(), 3u);
+  EXPECT_EQ(out[0].fields[0].first, "requestParameters.resourcesSet");
+  EXPECT_EQ(out[0].fields[0].second, R"({"items":[{"resourceId":"i-1"},{"resourceId":"vol-2"}]})");
+  EXPECT_EQ(out[0].fields[1].second, R"(["i-1","vol-2"])");
+  EXPECT_EQ(out[0].fields[2].second, R"("arn:aws:iam::1:user/a")");
+  auto j = parse_json(to_json(out[0]));
+  ASSERT_TRUE(j) << to_json(out[0]);
+  EXPECT_EQ((*j)["fields"]["userIdentity.arn"], "arn:aws:iam::1:user/a");
+  EXPECT_EQ((*j)["fields"]["requestParameters.resourcesSet"]["items"][1]["resourceId"], "vol-2");
+  // a rule without fields adds none (and its JSON has no "fields" key)
+  auto plain = test::compile(kRule);
+  Detector d2(plain.engine);
+  std::vector<Finding> out2;
+  d2.process(ev.event(), out2);
+  ASSERT_EQ(out2.size(), 1u);
+  EXPECT_TRUE(out2[0].fields.empty());
+  EXPECT_FALSE(parse_json(to_json(out2[0]))->contains("fields"));
+}
+
+TEST(Finding, drops_field_values_past_the_size_budget) {
+  auto c = test::compile(
+      "title: Big\nlogsource: {product: aws, service: cloudtrail}\n"
+      "fields: [requestParameters.big, requestParameters.small]\n"
+      "detection: {s: {eventName: X}, condition: s}\n");
+  Detector d(c.engine);
+  const std::string big(kMaxFieldBytes + 10, 'a');
+  auto ev = test::parse_event(R"({"eventName":"X","requestParameters":{"big":")" + big +
+                              R"(","small":"s"}})");
+  std::vector<Finding> out;
+  d.process(ev.event(), out);
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].fields.size(), 1u);
+  EXPECT_EQ(out[0].fields[0].first, "requestParameters.small");
+}
+
 TEST(Finding, table_is_aligned_and_credits_authors) {
   Finding f;
   f.rule_title = "Short";

@@ -45,6 +45,7 @@ struct AttackStep {
   std::string identity_kind;  // "", "user", "instance", "saved", "root"
   std::string identity;       // "prod/ci-deployer", "web-asg-1", "backdoor", "prod"
   std::string region;         // "" = the world's first region of the identity's account
+  std::string user_agent;     // calls: "" = the script's attacker user agent
   std::string action;     // "call", "connect", "close", "exchange", "steal", "probe", "shutdown"
   std::string operation;  // for calls: "iam:CreateAccessKey"
   Json params = Json::object();

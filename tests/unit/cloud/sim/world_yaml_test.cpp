@@ -142,6 +142,23 @@ TEST(AttackScripts, errors_say_where) {
   ASSERT_FALSE(c);
 }
 
+TEST(AttackScripts, a_call_step_may_use_another_user_agent) {
+  auto a = parse_attack(
+      "name: x\nsteps:\n  - as: {user: prod/bob}\n    user_agent: firebreak/0.1.0\n"
+      "    call: ec2:CreateTags\n    with: {resources: [i-1], tags: {Response: Isolate}}\n"
+      "  - after: 1s\n    call: sts:GetCallerIdentity\n",
+      "a.yaml");
+  ASSERT_TRUE(a) << a.error().describe();
+  EXPECT_EQ(a->steps[0].user_agent, "firebreak/0.1.0");
+  EXPECT_EQ(a->steps[1].user_agent, "");  // the script's attacker user agent
+  auto b = parse_attack(
+      "name: x\nsteps:\n  - steal: {instance: web-asg-1}\n    user_agent: firebreak/0.1.0\n",
+      "b.yaml");
+  ASSERT_FALSE(b);
+  EXPECT_NE(b.error().message().find("only a call step"), std::string::npos)
+      << b.error().describe();
+}
+
 class Files final : public LogSink {
  public:
   void on_file(const DeliveredFile& f) override { files.push_back(f); }
@@ -159,6 +176,54 @@ class Tally final : public event::EventSink {
   int total = 0;
   std::vector<std::string> errors;
 };
+
+// The operator's CreateTags reaches CloudTrail as EC2 writes it (resourcesSet / tagSet), under
+// the step's own user agent when it names one.
+TEST(SimLogs, a_response_tag_request_is_recorded_as_ec2_writes_it) {
+  auto w = load_world_file(repo() / "worlds/acme.yaml");
+  ASSERT_TRUE(w) << w.error().describe();
+  auto script = parse_attack(
+      "name: tag\nsteps:\n  - as: {user: prod/bob}\n    call: ec2:CreateTags\n"
+      "    with: {resources: ['${web-asg-1}', '${web-asg-2}'], tags: {Response: "
+      "Isolate+MemoryCapture}}\n  - after: 1m\n    user_agent: firebreak/0.1.0 (sim)\n"
+      "    call: ec2:CreateTags\n    with: {resources: ['${app-1}'], tags: {Response: Isolate}}\n",
+      "tag.yaml");
+  ASSERT_TRUE(script) << script.error().describe();
+  LogsOptions o;
+  o.duration = 20min;
+  o.attack = *script;
+  o.attack_at = 5min;
+  auto files = std::make_shared<Files>();
+  auto summary = generate_logs(*w, o, {files});
+  ASSERT_TRUE(summary) << summary.error().describe();
+  for (const auto& step : summary->attack) EXPECT_TRUE(step.ok) << step.step << ": " << step.detail;
+  class Tags final : public event::EventSink {
+   public:
+    void on_event(const event::Event& e) override {
+      if (e.name() != "CreateTags") return;
+      const auto json = e.json();
+      if (json.find("\"Response\"") != std::string::npos) records.push_back(json);
+    }
+    void on_error(const Error&) override {}
+    std::vector<std::string> records;
+  } tags;
+  event::Reader reader;
+  for (const auto& f : files->files) {
+    if (f.kind == "cloudtrail") reader.read_buffer(f.bytes, f.key, tags);
+  }
+  ASSERT_EQ(tags.records.size(), 2u);
+  auto first = parse_json(tags.records[0]);
+  ASSERT_TRUE(first);
+  const auto& rp = (*first)["requestParameters"];
+  ASSERT_EQ(rp["resourcesSet"]["items"].size(), 2u);
+  EXPECT_EQ(rp["resourcesSet"]["items"][0]["resourceId"], *w->world->resolve("web-asg-1"));
+  EXPECT_EQ(rp["tagSet"]["items"][0]["key"], "Response");
+  EXPECT_EQ(rp["tagSet"]["items"][0]["value"], "Isolate+MemoryCapture");
+  EXPECT_EQ((*first)["userIdentity"]["arn"], "arn:aws:iam::222222222222:user/bob");
+  auto second = parse_json(tags.records[1]);
+  ASSERT_TRUE(second);
+  EXPECT_EQ((*second)["userAgent"], "firebreak/0.1.0 (sim)");
+}
 
 TEST(SimLogs, attack_telemetry_reads_back_with_firebreaks_reader) {
   auto w = load_world_file(repo() / "worlds/acme.yaml");
