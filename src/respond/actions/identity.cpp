@@ -211,7 +211,7 @@ class ReplaceInstanceProfile final : public BasicAction {
   Result<Verification> verify(ActionContext& ctx, const Json& outputs) override {
     if (outputs["profile_arn"].is_null()) return Verification{true, "instance has no profile"};
     FIREBREAK_TRY(auto assoc, current(ctx.cloud().ec2(), str(ctx, "instance_id")));
-    if (assoc && assoc->iam_instance_profile_arn == outputs["profile_arn"]) {
+    if (assoc && assoc->iam_instance_profile_arn == outputs["profile_arn"].get<std::string>()) {
       return Verification{true, "deny-all profile associated"};
     }
     return Verification{false, assoc ? "profile is " + assoc->iam_instance_profile_arn
