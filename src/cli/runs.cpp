@@ -60,8 +60,8 @@ int run_list(const RunsArgs& a) {
   fmt::print("{:<18} {:<20} {:<20} {:<24} {:<18} {:<5} {}\n", "RUN", "STARTED", "PLAYBOOK",
              "TARGET", "STATE", "BACK", "INCIDENT");
   for (const auto& r : *runs) {
-    fmt::print("{:<18} {:<20} {:<20} {:<24} {:<18} {:<5} {}\n", r.id,
-               format_iso8601(r.created_at), r.playbook_id, r.target.value("id", ""),
+    fmt::print("{:<18} {:<20} {:<20} {:<24} {:<18} {:<5} {}\n", r.id, format_iso8601(r.created_at),
+               r.playbook_id, r.target.value("id", ""),
                std::string(respond::to_string(r.state)) + (r.dry_run ? "*" : ""), r.backend,
                r.incident_id);
   }
@@ -129,7 +129,8 @@ int run_cancel(const RunsArgs& a) {
 
 void add_runs_command(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<RunsArgs>();
-  auto* runs = app.add_subcommand("runs", "Playbook runs: list, show, approve, deny, resume, cancel");
+  auto* runs =
+      app.add_subcommand("runs", "Playbook runs: list, show, approve, deny, resume, cancel");
   runs->require_subcommand(1);
   add_state_options(*runs, a->state);
 
@@ -155,10 +156,13 @@ void add_runs_command(CLI::App& app, Context& ctx) {
     add_aws_options(*cmd, a->aws);
     cmd->callback([a, d, &ctx] { ctx.exit_code = run_decide(*a, d); });
   };
-  decision("approve", "Approve a parked step (you are recorded as the approver) and continue the run",
+  decision("approve",
+           "Approve a parked step (you are recorded as the approver) and continue the run",
            Decision::kApprove, true);
   decision("deny", "Deny a parked step: the run stops", Decision::kDeny, true);
-  decision("resume", "Continue a failed or cancelled run from its first unfinished step",
+  decision("resume",
+           "Continue a run from its first unfinished step: a failed or cancelled one, or one "
+           "left unfinished by a process that died (refused while a live process drives it)",
            Decision::kResume, false);
 
   auto* cancel = runs->add_subcommand("cancel", "Cancel a run that has not finished");

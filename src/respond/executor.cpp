@@ -1044,10 +1044,36 @@ Status Executor::cancel(std::string_view run_id, std::string_view actor) {
 
 Status Executor::resume(std::string_view run_id, std::string_view actor) {
   FIREBREAK_TRY(RunRecord run, impl_->journal.run(run_id));
+  if (run.state == RunState::kPending || run.state == RunState::kRunning ||
+      run.state == RunState::kWaiting) {
+    // Not finished: left by a process that died (kill -9, a crash, a reboot) or still being
+    // driven by a live one. The lease tells them apart: it can be taken only when it is free,
+    // expired or held by a dead process on this host. Nothing in the journal changes - the run
+    // continues from where the journal says (a step found running is applied again; actions are
+    // idempotent). The lease is given back at once: advancing claims it again, and if another
+    // executor takes it in between, that one drives the run and this one waits (never both).
+    if (run.backend.empty() || run.backend == impl_->cloud.backend()) {
+      FIREBREAK_TRY(bool claimed, impl_->journal.claim(run_id, impl_->owner, impl_->opt.lease));
+      if (!claimed) {
+        return fail(ErrorCode::kFailedPrecondition,
+                    fmt::format("run '{}' is {} and another live firebreak process is advancing "
+                                "it; not driving it twice (`runs show {}` follows it)",
+                                run_id, to_string(run.state), run_id));
+      }
+      FIREBREAK_TRY_STATUS(impl_->journal.release(run_id, impl_->owner));
+    }
+    FIREBREAK_TRY_STATUS(impl_->journal.log(
+        run.id, "", "run",
+        fmt::format("resumed by {} (it was left {})", actor, to_string(run.state))));
+    return {};
+  }
   if (run.state != RunState::kFailed && run.state != RunState::kCancelled) {
     return fail(ErrorCode::kFailedPrecondition,
-                fmt::format("run '{}' is {}: only failed or cancelled runs resume", run_id,
-                            to_string(run.state)));
+                fmt::format("run '{}' is {}: only unfinished, failed or cancelled runs resume{}",
+                            run_id, to_string(run.state),
+                            run.state == RunState::kAwaitingApproval
+                                ? " (answer it with `runs approve|deny`)"
+                                : ""));
   }
   FIREBREAK_TRY(auto steps, impl_->journal.steps(run_id));
   for (auto& s : steps) {

@@ -111,6 +111,11 @@ class Executor {
   [[nodiscard]] Status cancel(std::string_view run_id, std::string_view actor);
   // Makes a failed or cancelled run pending again from its first unfinished step (for
   // transient failures an operator has fixed). Completed steps are not repeated.
+  // An unfinished run (pending, running, waiting) - typically one whose process was killed -
+  // is left as the journal has it and only checked: it is refused (kFailedPrecondition) while
+  // another live executor holds its lease (Journal::claim), so a run is never driven by two
+  // processes at once; advancing it afterwards continues it. Awaiting-approval and succeeded
+  // runs are refused.
   [[nodiscard]] Status resume(std::string_view run_id, std::string_view actor);
 
   // Dry run: journals a run with dry_run = true, advances it, and reports what it would do.

@@ -139,9 +139,14 @@ class Journal {
                            std::string_view message, const Json& data = nullptr);
   [[nodiscard]] Result<std::vector<LogEntry>> log_entries(std::string_view run_id);
 
-  // Leases: an executor claims a run before advancing it. A claim succeeds when the run is
-  // unowned, owned by `owner`, its lease expired, or its owner was a process on this host that
-  // no longer exists (so a restarted firebreak resumes at once after kill -9).
+  // Leases: an executor claims a run before advancing it (one Executor::advance, i.e. one walk
+  // of its steps) and releases it afterwards; the owner and expiry are columns of the run's row,
+  // set in one transaction. A claim succeeds when the run is unowned, owned by `owner`, its
+  // lease expired, or its owner was a process on this host that no longer exists (so a
+  // restarted firebreak, e.g. `runs resume`, continues at once after kill -9; a reaped pid that
+  // was reused, or another host's owner, waits for the expiry instead). Between advances (a
+  // run waiting out a backoff) nothing is held: two executors may then take turns on one run,
+  // never at once, each re-reading it from the journal.
   [[nodiscard]] Result<bool> claim(std::string_view run_id, std::string_view owner, Duration lease);
   [[nodiscard]] Status release(std::string_view run_id, std::string_view owner);
 

@@ -1,6 +1,8 @@
 #include "firebreak/respond/executor.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <map>
@@ -486,6 +488,70 @@ steps:
   EXPECT_EQ(run(id).state, RunState::kSucceeded);
   EXPECT_EQ(world_.effects["a"], 1);
   EXPECT_EQ(world_.effects["f"], 1);
+}
+
+// A run left "running" by a process that died is continued by resume (what `runs resume` does
+// after kill -9), without repeating what finished; while a live executor holds the run's lease,
+// resume refuses, so no run is driven by two processes at once.
+TEST_F(ExecutorTest, resume_continues_a_run_left_running_unless_a_live_owner_holds_it) {
+  world_.crash_before = "second-blue";
+  auto id = executor_->start(load(kLinear), request());
+  ASSERT_TRUE(id);
+  EXPECT_THROW((void)executor_->run_until_idle(), CrashNow);
+  ASSERT_EQ(run(*id).state, RunState::kRunning);
+  executor_ = make_executor();  // the next process
+
+  // Another live executor (another host here: its pid cannot be checked) holds the lease.
+  ASSERT_TRUE(journal_->claim(*id, "elsewhere:1:feedface", std::chrono::minutes(2)).value());
+  auto refused = executor_->resume(*id, "alice");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(refused.error().describe().find("another live firebreak process"), std::string::npos)
+      << refused.error().describe();
+  EXPECT_EQ(run(*id).state, RunState::kRunning);
+  EXPECT_EQ(world_.effects["second-blue"], 0);
+
+  // Its owner was a process on this host that is gone: resume at once.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) ::_exit(0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  const std::string dead = std::string(host) + ":" + std::to_string(child) + ":0badc0de";
+  ASSERT_TRUE(journal_->release(*id, "elsewhere:1:feedface"));
+  ASSERT_TRUE(journal_->claim(*id, dead, std::chrono::minutes(2)).value());
+  ASSERT_TRUE(executor_->resume(*id, "alice"));
+  ASSERT_TRUE(executor_->run_until_idle());
+  EXPECT_EQ(run(*id).state, RunState::kSucceeded) << run(*id).error;
+  EXPECT_EQ(world_.effects["first"], 1);
+  EXPECT_EQ(world_.effects["second-blue"], 1);
+}
+
+TEST_F(ExecutorTest, resume_continues_a_run_whose_owner_lease_expired) {
+  world_.crash_before = "first";
+  auto id = executor_->start(load(kLinear), request());
+  ASSERT_TRUE(id);
+  EXPECT_THROW((void)executor_->run_until_idle(), CrashNow);
+  executor_ = make_executor();
+  ASSERT_TRUE(journal_->claim(*id, "elsewhere:1:feedface", std::chrono::minutes(2)).value());
+  EXPECT_FALSE(executor_->resume(*id, "alice"));
+  clock_.advance(std::chrono::minutes(3));  // e.g. its host was lost
+  ASSERT_TRUE(executor_->resume(*id, "alice"));
+  ASSERT_TRUE(executor_->run_until_idle());
+  EXPECT_EQ(run(*id).state, RunState::kSucceeded) << run(*id).error;
+  EXPECT_EQ(world_.effects["first"], 1);
+}
+
+TEST_F(ExecutorTest, resume_refuses_a_run_awaiting_approval_or_finished) {
+  const auto parked = start_and_run(load(kApproval));
+  ASSERT_EQ(run(parked).state, RunState::kAwaitingApproval);
+  auto r = executor_->resume(parked, "alice");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().describe().find("runs approve"), std::string::npos) << r.error().describe();
+  const auto done = start_and_run(load(kLinear));
+  ASSERT_EQ(run(done).state, RunState::kSucceeded);
+  EXPECT_FALSE(executor_->resume(done, "alice"));
 }
 
 TEST_F(ExecutorTest, wave_limit_queues_runs_beyond_the_cap) {
