@@ -489,12 +489,12 @@ class RunWalker {
     }
     auto rendered = step.params.render(context());
     if (!rendered) {
-      if (run_.dry_run) return plan_unknown_params(step, r, *action, rendered.error());
+      if (run_.dry_run) return plan_unknown_params(r, *action, rendered.error());
       return fail_step(step, r, rendered.error().wrap("rendering params"));
     }
     auto params = finish_params(action->spec(), std::move(*rendered), step.id);
     if (!params) {
-      if (run_.dry_run) return plan_unknown_params(step, r, *action, params.error());
+      if (run_.dry_run) return plan_unknown_params(r, *action, params.error());
       return fail_step(step, r, params.error());
     }
 
@@ -593,8 +593,7 @@ class RunWalker {
   // snapshot ids a snapshot step would create) cannot be planned call by call. It is reported
   // with the calls its action may make (from its declared permissions) and why, instead of
   // failing the whole plan.
-  Result<Outcome> plan_unknown_params(const Step& step, StepRecord& r, Action& action,
-                                      const Error& why) {
+  Result<Outcome> plan_unknown_params(StepRecord& r, Action& action, const Error& why) {
     Json jc = Json::array();
     for (const auto& perm : action.spec().permissions) {
       const auto colon = perm.find(':');

@@ -106,7 +106,9 @@ TEST_F(Ec2ContainSim, contains_the_instance_and_every_post_condition_holds_in_th
   auto health = auditor_->elbv2().describe_target_health(tgs->front().target_group_arn);
   ASSERT_TRUE(health);
   for (const auto& h : *health) {
-    if (h.target.id == instance_) EXPECT_EQ(h.state, "draining");  // still draining at most
+    if (h.target.id == instance_) {
+      EXPECT_EQ(h.state, "draining");  // still draining at most
+    }
   }
   auto clbs = auditor_->elb().describe_load_balancers({"web-elb"});
   ASSERT_TRUE(clbs);

@@ -162,7 +162,9 @@ TEST_F(PlaybooksMoto, ec2_contain_through_the_aws_client) {
   EXPECT_TRUE(api_->autoscaling().describe_auto_scaling_instances({instance}).value().empty());
   const auto health = api_->elbv2().describe_target_health(tg).value();
   for (const auto& h : health) {
-    if (h.target.id == instance) EXPECT_NE(h.state, "healthy");
+    if (h.target.id == instance) {
+      EXPECT_NE(h.state, "healthy");
+    }
   }
   const auto lbs = api_->elb().describe_load_balancers({"web-elb"}).value();
   ASSERT_EQ(lbs.size(), 1u);
