@@ -63,14 +63,7 @@ class Kill9Moto : public ::testing::Test {
       if (testing::running_in_ci()) FAIL() << "moto_server unavailable: " << why;
       GTEST_SKIP() << "skipped: moto_server unavailable: " << why;
     }
-    cloud::aws::AwsProviderConfig cfg;
-    cfg.env = cloud::aws::fixed_environment({});
-    cfg.options.region = "us-east-1";
-    cfg.options.endpoint_url = moto_->endpoint();
-    cfg.options.access_key_id = kKey;
-    cfg.options.secret_access_key = kSecret;
-    cfg.retry.max_attempts = 2;
-    auto p = cloud::aws::make_aws_provider(cfg);
+    auto p = cloud::aws::make_aws_provider(moto_provider_config(*moto_, kKey, kSecret));
     ASSERT_TRUE(p) << p.error().describe();
     provider_ = *p;
   }

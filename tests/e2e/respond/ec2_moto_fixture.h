@@ -3,7 +3,27 @@
 // tests through the library (playbooks_moto_test.cpp) and through the CLI
 // (ec2_contain_kill9_moto_test.cpp).
 
+#include <string>
+
+#include "firebreak/cloud/aws/provider.h"
+#include "moto_server.h"
+
 namespace firebreak::respond::e2e {
+
+// firebreak's AWS client pointed at `moto` as the given (fake) key, with no ambient
+// environment and few retries (moto answers at once or not at all).
+inline cloud::aws::AwsProviderConfig moto_provider_config(const testing::MotoServer& moto,
+                                                          const std::string& access_key_id,
+                                                          const std::string& secret) {
+  cloud::aws::AwsProviderConfig cfg;
+  cfg.env = cloud::aws::fixed_environment({});
+  cfg.options.region = "us-east-1";
+  cfg.options.endpoint_url = moto.endpoint();
+  cfg.options.access_key_id = access_key_id;
+  cfg.options.secret_access_key = secret;
+  cfg.retry.max_attempts = 2;
+  return cfg;
+}
 
 // An instance with an instance profile, two volumes, two ENIs, an Elastic IP, in an Auto Scaling
 // group, a target group and a classic ELB — built with boto3 (the seam does not create

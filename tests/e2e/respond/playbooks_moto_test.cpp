@@ -56,13 +56,7 @@ class PlaybooksMoto : public ::testing::Test {
   }
 
   std::shared_ptr<cloud::aws::AwsProvider> connect(const std::string& key) {
-    cloud::aws::AwsProviderConfig cfg;
-    cfg.env = cloud::aws::fixed_environment({});
-    cfg.options.region = "us-east-1";
-    cfg.options.endpoint_url = moto_->endpoint();
-    cfg.options.access_key_id = key;
-    cfg.options.secret_access_key = "e2eSecret/NotARealKey+0123456789abcdef";
-    cfg.retry.max_attempts = 2;
+    auto cfg = moto_provider_config(*moto_, key, "e2eSecret/NotARealKey+0123456789abcdef");
     cfg.jitter_seed = 7;
     auto p = cloud::aws::make_aws_provider(cfg);
     EXPECT_TRUE(p) << p.error().describe();
