@@ -42,6 +42,38 @@ TEST(Matcher, equality_is_case_insensitive_by_default) {
   EXPECT_FALSE(m("    sel:\n        eventName: CreateAccess\n    condition: sel"));
 }
 
+// Case folding works on eight bytes at a time with a scalar tail: every length and position of
+// the ASCII letters' neighbours ('@' '[' '`' '{' differ from letters by the case bit) and of
+// non-ASCII bytes must fold exactly as ASCII tolower does.
+TEST(Matcher, case_folding_is_exact_for_every_length_and_byte_neighbourhood) {
+  const std::vector<std::string> units = {"@", "A", "Z", "[", "`",        "a", "z",
+                                          "{", "M", "q", "0", "\xc3\xa9", "~"};  // e-acute
+  auto lower = [](std::string s) {
+    for (auto& c : s) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    return s;
+  };
+  for (std::size_t len = 1; len <= 35; ++len) {
+    std::string value;
+    for (std::size_t i = 0; value.size() < len; ++i) value += units[(i * 7 + len) % units.size()];
+    const std::string event = R"({"eventVersion":"1.09","eventName":"X","f":")" + value + R"("})";
+    auto rule = [&](const std::string& v) {
+      return "    sel:\n        f: '" + v + "'\n    condition: sel";
+    };
+    EXPECT_TRUE(test::rule_matches(rule(lower(value)), event)) << len << ": " << value;
+    // Letters' neighbours differ from them by the case bit and must not fold.
+    std::string shifted = lower(value);
+    for (auto& c : shifted) {
+      if (c == '@')
+        c = '`';
+      else if (c == '[')
+        c = '{';
+    }
+    if (shifted != lower(value)) {
+      EXPECT_FALSE(test::rule_matches(rule(shifted), event)) << len << ": " << value;
+    }
+  }
+}
+
 TEST(Matcher, cased_modifier_matches_case_sensitively) {
   EXPECT_TRUE(m("    sel:\n        userIdentity.userName|cased: Alice\n    condition: sel"));
   EXPECT_FALSE(m("    sel:\n        userIdentity.userName|cased: alice\n    condition: sel"));
