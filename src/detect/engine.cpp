@@ -105,6 +105,7 @@ struct PendingLeaf {
   bool keyword = false;
   std::vector<std::string> ref_keys;
   std::vector<PendingPattern> patterns;
+  std::vector<std::vector<PendingPattern>> regex_atoms;  // per regex, its atoms as patterns
 };
 
 struct RuleBuild {
@@ -147,6 +148,11 @@ class Compiler {
       leaf.slot = slot_for(pl.slot_key, pl.keyword);
       for (const auto& key : pl.ref_keys) leaf.ref_slots.push_back(slot_for(key, false));
       for (auto& pp : pl.patterns) leaf.patterns.push_back(add_pattern(leaf.slot, pp, owner));
+      for (std::size_t r = 0; r < pl.regex_atoms.size(); ++r) {
+        for (auto& pp : pl.regex_atoms[r]) {
+          leaf.regex_prefilters[r].atom_patterns.push_back(add_pattern(leaf.slot, pp, owner));
+        }
+      }
       leaf_ids.push_back(static_cast<std::uint32_t>(impl_.leaves.size()));
       impl_.leaves.push_back(std::move(leaf));
     }
@@ -323,6 +329,9 @@ class Compiler {
           }
           leaf.regexes.push_back(std::move(re));
           ++impl_.stats.regexes;
+          auto [prefilter, atoms] = regex_prefilter(pattern, o, item.field);
+          leaf.regex_prefilters.push_back(std::move(prefilter));
+          pl.regex_atoms.push_back(std::move(atoms));
         }
         break;
       case ValueType::kString: {
@@ -387,6 +396,34 @@ class Compiler {
     n.leaf = static_cast<std::uint32_t>(b.leaves.size());
     b.leaves.push_back(std::move(pl));
     return n;
+  }
+
+  // The prefilter of one regular expression and its atoms as caseless substring patterns of
+  // `field` (see RegexPrefilter). Atoms shorter than three bytes are not worth a scan.
+  static std::pair<RegexPrefilter, std::vector<PendingPattern>> regex_prefilter(
+      const std::string& pattern, const RE2::Options& options, const std::string& field) {
+    std::pair<RegexPrefilter, std::vector<PendingPattern>> out;
+    auto filter = std::make_unique<re2::FilteredRE2>(3);
+    int id = 0;
+    if (filter->Add(pattern, options, &id) != RE2::NoError) return out;
+    std::vector<std::string> atoms;
+    filter->Compile(&atoms);
+    std::vector<int> potentials;
+    filter->AllPotentials({}, &potentials);
+    if (!potentials.empty() || atoms.empty()) return out;  // passes with no atom: unfiltered
+    for (const auto& a : atoms) {
+      for (unsigned char c : a) {
+        if (c >= 0x80) return out;
+      }
+    }
+    for (const auto& a : atoms) {
+      Glob g = literal_glob(a);
+      g.prepend_star();
+      g.append_star();
+      out.second.push_back(PendingPattern{field, std::move(g), false});
+    }
+    out.first.filter = std::move(filter);
+    return out;
   }
 
   Engine::Impl& impl_;
@@ -454,6 +491,7 @@ class AnchorFinder {
 
  private:
   std::optional<AnchorSet> leaf(const Leaf& l) const {
+    if (l.type == ValueType::kRegex) return regex_leaf(l);
     if (l.type != ValueType::kString || l.neq || l.is_null || l.patterns.empty()) {
       return std::nullopt;
     }
@@ -478,6 +516,21 @@ class AnchorFinder {
     const std::size_t n = l.all ? 1 : l.patterns.size();
     for (std::size_t i = 0; i < n; ++i) {
       a.anchors.push_back({Anchor::Kind::kPattern, {}, l.patterns[i]});
+    }
+    return a;
+  }
+
+  // A regular expression with a prefilter cannot match unless one of its atoms occurs, so its
+  // atoms anchor it (one expression's atoms suffice under `all`).
+  static std::optional<AnchorSet> regex_leaf(const Leaf& l) {
+    if (l.regexes.empty()) return std::nullopt;
+    AnchorSet a;
+    a.score = 2;
+    const std::size_t n = l.all ? 1 : l.regexes.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const RegexPrefilter& p = l.regex_prefilters[i];
+      if (!p.filter) return std::nullopt;
+      for (auto id : p.atom_patterns) a.anchors.push_back({Anchor::Kind::kPattern, {}, id});
     }
     return a;
   }
@@ -780,6 +833,8 @@ struct Matcher::State {
   std::vector<SlotState> slots;
   std::vector<std::uint32_t> candidates;
   std::string fold_buf;
+  std::vector<int> found_atoms;  // may_match scratch
+  std::vector<int> potentials;
   const event::Event* ev = nullptr;
   std::size_t kind = 0;
   bool prefilter_phase = false;
@@ -912,6 +967,18 @@ struct Matcher::State {
     return st;
   }
 
+  // Whether the atoms the slot's scan found let the expression match (see RegexPrefilter).
+  bool may_match(const RegexPrefilter& p) {
+    if (!p.filter) return true;
+    found_atoms.clear();
+    for (std::size_t k = 0; k < p.atom_patterns.size(); ++k) {
+      if (pattern_stamp[p.atom_patterns[k]] == epoch) found_atoms.push_back(static_cast<int>(k));
+    }
+    if (found_atoms.empty()) return false;
+    p.filter->AllPotentials(found_atoms, &potentials);
+    return !potentials.empty();
+  }
+
   static bool text_relation(std::string_view a, std::string_view b, Position pos) {
     switch (pos) {
       case Position::kEquals: return a == b;
@@ -948,6 +1015,7 @@ struct Matcher::State {
       case ValueType::kExists: return st.present == l.exists;
       case ValueType::kRegex:
         return quantify(l.regexes.size(), [&](std::size_t i) {
+          if (!may_match(l.regex_prefilters[i])) return false;
           for (std::string_view t : st.texts) {
             if (RE2::PartialMatch(re2::StringPiece(t.data(), t.size()), *l.regexes[i])) return true;
           }

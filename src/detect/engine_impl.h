@@ -2,6 +2,7 @@
 // Private to detect: the compiled form of rules (see engine.h for the design).
 
 #include <hs/hs.h>
+#include <re2/filtered_re2.h>
 #include <re2/re2.h>
 
 #include <array>
@@ -54,6 +55,17 @@ struct PatternInfo {
   std::vector<std::uint32_t> anchor_rules;  // rules this pattern anchors
 };
 
+// What must be in a text for a regular expression to match it: RE2's FilteredRE2 gives the
+// expression's "atoms" (lower-cased literals) and an AND/OR formula over them. Each atom is a
+// caseless substring pattern of the leaf's slot, found by the slot's Hyperscan scan with every
+// other pattern, so the expression only runs when the formula holds for the atoms found. An
+// expression without usable atoms (or with non-ASCII ones, which a caseless ASCII scan could
+// miss) has no filter and always runs.
+struct RegexPrefilter {
+  std::unique_ptr<re2::FilteredRE2> filter;  // null: unfiltered
+  std::vector<std::uint32_t> atom_patterns;  // atom index -> pattern id
+};
+
 struct Leaf {
   ValueType type = ValueType::kString;
   std::uint32_t slot = 0;
@@ -64,6 +76,7 @@ struct Leaf {
   std::vector<std::uint32_t> patterns;
   std::vector<std::string> exact_folded;  // set when every pattern is an exact value
   std::vector<std::unique_ptr<RE2>> regexes;
+  std::vector<RegexPrefilter> regex_prefilters;  // parallel to regexes
   std::vector<Network> nets;
   CompareOp op = CompareOp::kGt;
   std::vector<double> numbers;

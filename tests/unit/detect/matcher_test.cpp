@@ -2,6 +2,7 @@
 // text, keywords, condition forms, filters and the index.
 
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 
 #include <algorithm>
 #include <fstream>
@@ -185,6 +186,79 @@ TEST(Matcher, regular_expressions_with_flags) {
   EXPECT_NE(
       test::rejection(ct_rule("    sel:\n        v|re: '(?<=a)b'\n    condition: sel")).find("RE2"),
       std::string::npos);
+}
+
+// Regular expressions run only when the literals they need were found (RE2's FilteredRE2 atoms,
+// scanned caselessly with the field's other patterns). The verdict must be RE2's own on every
+// text, whatever the expression's shape: alternations, classes, case flags, optional parts,
+// expressions without usable literals, and non-ASCII literals.
+TEST(Matcher, regex_prefilter_gives_re2s_verdict) {
+  struct Case {
+    std::string re;
+    std::string flags;  // Sigma modifiers after re
+  };
+  const std::vector<Case> cases = {{".+:assumed-role/aws:.+", ""},
+                                   {"(foo|bar)baz[0-9]+", ""},
+                                   {"^AWS-cli/2", "|i"},
+                                   {"(?i)secret", ""},
+                                   {"colou?r-chart", ""},
+                                   {"[a-z]+", ""},
+                                   {"^$", ""},
+                                   {"x*", ""},
+                                   {"caf\xc3\xa9s?", ""},
+                                   {"abc(def)?ghi", ""},
+                                   {"first\\nsecond", ""},
+                                   {"line.second", "|s"},
+                                   {"^second", "|m"},
+                                   {"(evil|bad)\.example\.(com|net)", ""}};
+  const std::vector<std::string> texts = {"arn:aws:sts::1:assumed-role/aws:ec2-instance/i-1",
+                                          "arn:aws:sts::1:assumed-role/Admin/alice",
+                                          "FOOBAZ12",
+                                          "barbaz7",
+                                          "foobaz",
+                                          "aws-CLI/2.15",
+                                          "top SECRET file",
+                                          "color-chart and colour-chart",
+                                          "",
+                                          "CAF\xc3\xa9",
+                                          "caf\xc3\xa9s",
+                                          "abcghi",
+                                          "abcdefghi",
+                                          "ABCGHI",
+                                          "first\nsecond",
+                                          "line\nsecond",
+                                          "files at bad.example.net today",
+                                          "Bad.Example.COM"};
+  for (const auto& c : cases) {
+    RE2::Options o;
+    o.set_case_sensitive(c.flags.find('i') == std::string::npos);
+    o.set_dot_nl(c.flags.find('s') != std::string::npos);
+    const RE2 plain(c.flags.find('m') != std::string::npos ? "(?m)" + c.re : c.re, o);
+    ASSERT_TRUE(plain.ok()) << c.re;
+    for (const auto& t : texts) {
+      std::string json;
+      for (unsigned char ch : t) {
+        json += ch == '\n' ? std::string("\\n") : std::string(1, static_cast<char>(ch));
+      }
+      const bool expected = RE2::PartialMatch(t, plain);
+      const std::string yaml_re = [&] {
+        std::string q;
+        for (char ch : c.re) q += ch == '\'' ? std::string("''") : std::string(1, ch);
+        return q;
+      }();
+      EXPECT_EQ(rule_matches(
+                    "    sel:\n        v|re" + c.flags + ": '" + yaml_re + "'\n    condition: sel",
+                    R"({"eventName":"X","v":")" + json + R"("})"),
+                expected)
+          << c.re << c.flags << " on " << t;
+    }
+  }
+  // An expression with a usable literal is indexed by it; one without is evaluated always.
+  auto c = compile(ct_rule("    sel:\n        v|re: '(foo|bar)baz[0-9]+'\n    condition: sel") +
+                       "---\n" + ct_rule("    sel:\n        v|re: '[a-z]+'\n    condition: sel"),
+                   {}, EngineOptions{.self_exclusion = false});
+  EXPECT_EQ(c.engine->stats().indexed_by_pattern, 1u);
+  EXPECT_EQ(c.engine->stats().unindexed, 1u);
 }
 
 TEST(Matcher, regex_does_not_backtrack_catastrophically) {
