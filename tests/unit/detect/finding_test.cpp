@@ -180,6 +180,18 @@ TEST(Detector, duplicate_deliveries_produce_one_finding) {
   EXPECT_EQ(d.duplicates(), 1u);
 }
 
+// detect_files over `dir` on `threads` threads, each finding as its JSON line; read errors fail
+// the test.
+Result<DetectSummary> detect_lines(std::shared_ptr<const Engine> engine,
+                                   const std::filesystem::path& dir, std::size_t threads,
+                                   std::vector<std::string>& lines) {
+  DetectOptions o;
+  o.threads = threads;
+  return detect_files(
+      std::move(engine), {dir}, o, [&](const Finding& f) { lines.push_back(to_json(f)); },
+      [](const Error& e) { ADD_FAILURE() << e.describe(); });
+}
+
 TEST(Detector, detect_files_is_deterministic_across_threads_and_dedupes_across_files) {
   testing::TempDir dir;
   std::string records;
@@ -200,11 +212,7 @@ TEST(Detector, detect_files_is_deterministic_across_threads_and_dedupes_across_f
   auto c = test::compile(kRule);
   auto collect = [&](std::size_t threads) {
     std::vector<std::string> lines;
-    DetectOptions o;
-    o.threads = threads;
-    auto s = detect_files(
-        c.engine, {dir.path()}, o, [&](const Finding& f) { lines.push_back(to_json(f)); },
-        [](const Error& e) { ADD_FAILURE() << e.describe(); });
+    auto s = detect_lines(c.engine, dir.path(), threads, lines);
     EXPECT_TRUE(s);
     if (s) {
       EXPECT_EQ(s->read.events, 300u);
@@ -279,11 +287,7 @@ TEST(Detector, detect_files_agrees_with_the_serial_detector_on_duplicates_and_co
 
   for (std::size_t threads : {1u, 2u, 4u}) {
     std::vector<std::string> lines;
-    DetectOptions o;
-    o.threads = threads;
-    auto s = detect_files(
-        c.engine, {dir.path()}, o, [&](const Finding& f) { lines.push_back(to_json(f)); },
-        [](const Error& e) { ADD_FAILURE() << e.describe(); });
+    auto s = detect_lines(c.engine, dir.path(), threads, lines);
     ASSERT_TRUE(s);
     EXPECT_EQ(lines, reference) << threads << " threads";
     EXPECT_EQ(s->duplicates, reference_duplicates) << threads << " threads";
