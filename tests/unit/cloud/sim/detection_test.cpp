@@ -271,6 +271,31 @@ TEST(Throttling, cloudtrail_lookup_events_allows_two_per_second) {
   EXPECT_TRUE(s->cloudtrail().lookup_events(req));
 }
 
+TEST(Throttling, s3_answers_slow_down_past_its_request_rate) {
+  WorldOptions o;
+  o.throttling = true;
+  Org org(o);
+  auto s = org.admin_session();
+  int throttled = 0;
+  for (int i = 0; i < 3510; ++i) {
+    auto r = s->s3().list_buckets();
+    if (!r) {
+      EXPECT_EQ(r.error().code(), ErrorCode::kThrottled);
+      EXPECT_EQ(r.error().context().aws_code, "SlowDown");
+      ++throttled;
+    }
+  }
+  EXPECT_EQ(throttled, 10) << "S3: 3,500 requests per second";
+  // Other services keep their own buckets.
+  EXPECT_TRUE(s->ec2().describe_instances({}));
+  org.world->advance(1s);
+  EXPECT_TRUE(s->s3().list_buckets()) << "refilled";
+  auto recs = org.records_named(kProd, "ListBuckets");
+  EXPECT_EQ(std::count_if(recs.begin(), recs.end(),
+                          [](const Json& r) { return r.value("errorCode", "") == "SlowDown"; }),
+            10);
+}
+
 TEST(Throttling, off_by_default) {
   Org org;
   auto s = org.admin_session();
