@@ -1,7 +1,9 @@
 #include "firebreak/detect/detector.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
+#include <system_error>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
@@ -56,6 +58,9 @@ void Detector::finish(std::vector<Finding>& out) { correlator_.flush(out); }
 namespace {
 
 std::uint64_t id_hash(std::string_view id) { return std::hash<std::string_view>{}(id); }
+
+// Addresses as integers, so that ordering records by them is well defined.
+std::uintptr_t address(const std::string* p) { return reinterpret_cast<std::uintptr_t>(p); }
 
 // Where a finding of a parallel read comes from, kept beside it so that ordering and duplicate
 // checks on the calling thread read 32 bytes per finding, not the finding.
@@ -134,19 +139,19 @@ std::vector<std::uint64_t> shared_id_hashes(const std::vector<WorkerSink*>& work
                                             const std::vector<CorrelationInput>& inputs) {
   struct Record {
     std::uint64_t hash;
-    const std::string* file;
+    std::uintptr_t file;  // the file name object's address: one record, one name object
     std::uint64_t index;
     auto operator<=>(const Record&) const = default;
   };
   std::vector<Record> records;
   for (const auto* w : workers) {
     for (const auto& k : w->keys) {
-      if (k.has_id) records.push_back({k.id_hash, k.file, k.index});
+      if (k.has_id) records.push_back({k.id_hash, address(k.file), k.index});
     }
   }
   for (const auto& in : inputs) {
     if (!in.event.event_id.empty()) {
-      records.push_back({id_hash(in.event.event_id), in.event.file.get(), in.event.index});
+      records.push_back({id_hash(in.event.event_id), address(in.event.file.get()), in.event.index});
     }
   }
   std::sort(records.begin(), records.end());
@@ -225,7 +230,11 @@ std::vector<Slot> record_order(const std::vector<WorkerSink*>& workers,
 void release(std::vector<std::unique_ptr<event::EventSink>>& sinks) {
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < sinks.size(); ++i) {
-    threads.emplace_back([&sink = sinks[i]] { sink.reset(); });
+    try {
+      threads.emplace_back([&sink = sinks[i]] { sink.reset(); });
+    } catch (const std::system_error&) {
+      break;  // no thread to be had: the rest is freed here
+    }
   }
   if (!sinks.empty()) sinks[0].reset();
   for (auto& t : threads) t.join();
@@ -285,8 +294,8 @@ Result<DetectSummary> detect_files(std::shared_ptr<const Engine> engine,
     return inserted || same_record(*it->second, ref);
   };
   // Only records whose id hash another record shares can be duplicates; only they meet the map.
-  std::set<std::pair<const std::string*, std::uint64_t>> dropped;  // duplicate records
-  const Slot* record = nullptr;  // the record of the previous slot
+  std::set<std::pair<std::uintptr_t, std::uint64_t>> dropped;  // duplicate records
+  const Slot* record = nullptr;                                // the record of the previous slot
   bool record_first = true;
   for (const Slot& slot : slots) {
     const Finding& f = workers[slot.worker]->findings[slot.pos];
@@ -295,7 +304,7 @@ Result<DetectSummary> detect_files(std::shared_ptr<const Engine> engine,
       record_first = !slot.shared_hash || is_first(f.event);
       if (!record_first) {
         ++summary.duplicates;
-        dropped.emplace(f.event.file.get(), f.event.index);
+        dropped.emplace(address(f.event.file.get()), f.event.index);
       }
     }
     if (!record_first) continue;
@@ -309,7 +318,7 @@ Result<DetectSummary> detect_files(std::shared_ptr<const Engine> engine,
     keep[i] = ref.event_id.empty() || !is_shared(shared, id_hash(ref.event_id)) || is_first(ref);
     // A duplicate record with findings was counted above; one that only feeds correlations is
     // counted here.
-    if (!keep[i] && !dropped.contains({ref.file.get(), ref.index})) ++summary.duplicates;
+    if (!keep[i] && !dropped.contains({address(ref.file.get()), ref.index})) ++summary.duplicates;
   }
   first.clear();
   std::vector<CorrelationInput> kept;
