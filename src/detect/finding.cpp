@@ -25,8 +25,10 @@ EventRef EventRef::of(const event::Event& e) {
 std::vector<Entity> extract_entities(const event::Event& e) {
   // The event module's extraction (canonical ids, shared with incident grouping), named the way
   // findings and incidents name entity types.
+  auto found = event::entities(e);
   std::vector<Entity> out;
-  for (const auto& en : event::entities(e)) {
+  out.reserve(found.size() + 1);
+  for (auto& en : found) {
     std::string_view type;
     switch (en.kind) {
       case event::EntityKind::kPrincipal: type = "principal"; break;
@@ -41,7 +43,7 @@ std::vector<Entity> extract_entities(const event::Event& e) {
       case event::EntityKind::kSnapshot: type = "snapshot"; break;
       case event::EntityKind::kVolume: type = "volume"; break;
     }
-    out.push_back({std::string(type), en.id});
+    out.push_back({std::string(type), std::move(en.id)});
   }
   if (!e.account().empty()) out.push_back({"account", std::string(e.account())});
   return out;

@@ -90,16 +90,19 @@ std::optional<Entity> classify_arn(std::string_view arn) {
 
 std::optional<Value> child(Value v, std::string_view key) {
   if (auto m = v.member(key)) return m;
-  if (key.empty()) return std::nullopt;
-  std::string twin(key);
-  const char c = twin[0];
+  // The twin spelling (first letter's case flipped), built on the stack: a missing key is the
+  // common case for optional fields and this runs for every event with a finding.
+  std::array<char, 64> twin;
+  if (key.empty() || key.size() > twin.size()) return std::nullopt;
+  const char c = key[0];
   if (c >= 'a' && c <= 'z')
     twin[0] = static_cast<char>(c - 'a' + 'A');
   else if (c >= 'A' && c <= 'Z')
     twin[0] = static_cast<char>(c - 'A' + 'a');
   else
     return std::nullopt;
-  return v.member(twin);
+  std::copy(key.begin() + 1, key.end(), twin.begin() + 1);
+  return v.member(std::string_view(twin.data(), key.size()));
 }
 
 std::optional<Value> path(Value v, std::initializer_list<std::string_view> keys) {
@@ -207,9 +210,9 @@ std::string principal_from(std::string_view partition, std::string_view account,
 }
 
 std::string partition_of(const Event& e) {
-  // GuardDuty says it; ASFF Resources and ARNs carry it; default "aws".
+  // GuardDuty says it ("partition", or capitalised); ASFF says "Partition"; default "aws".
   auto p = e.root().member(e.source() == SourceKind::kGuardDuty ? "partition" : "Partition");
-  if (!p) p = e.root().member("Partition");
+  if (!p && e.source() == SourceKind::kGuardDuty) p = e.root().member("Partition");
   if (p && p->string() && !p->string()->empty()) return std::string(*p->string());
   return "aws";
 }
@@ -330,6 +333,7 @@ std::string error_code(const Event& e) {
 
 std::vector<Entity> entities(const Event& e) {
   Collector c;
+  c.out.reserve(8);
   const Value root = e.root();
   if (root.handle().doc == nullptr) return {};
   c.account = std::string(e.account());

@@ -104,6 +104,22 @@ TEST(Entities, guardduty_both_spellings_give_the_same_entities) {
   EXPECT_TRUE(has(probe, "instance:i-0fedcba9876543210"));
 }
 
+TEST(Entities, guardduty_partition_names_the_principal_in_either_spelling) {
+  for (const std::string key : {"partition", "Partition"}) {
+    const std::string json =
+        R"({"schemaVersion":"2.0","accountId":"111122223333",")" + key +
+        R"(":"aws-cn","type":"UnauthorizedAccess:IAMUser/MaliciousIPCaller","resource":{"accessKeyDetails":{"accessKeyId":"AKIAEXAMPLEKEY000003","userType":"IAMUser","userName":"bob"}}})";
+    auto e = OwnedEvent::parse(json, SourceKind::kGuardDuty);
+    ASSERT_TRUE(e) << e.error().describe();
+    EXPECT_EQ(actor(e->event()).principal_arn, "arn:aws-cn:iam::111122223333:user/bob") << key;
+    const auto list = entities(e->event());
+    EXPECT_NE(std::find(list.begin(), list.end(),
+                        Entity{EntityKind::kIamUser, "arn:aws-cn:iam::111122223333:user/bob"}),
+              list.end())
+        << key;
+  }
+}
+
 TEST(Entities, asff_resources_network_and_action) {
   auto c = read("securityhub-getfindings.json");
   ASSERT_EQ(c.seen.size(), 2u);
