@@ -279,9 +279,11 @@ Actor actor(const Event& e) {
   if (root.handle().doc == nullptr) return a;
   switch (e.source()) {
     case SourceKind::kCloudTrail:
-      a.principal_arn = str(root, {"userIdentity", "arn"});
-      a.principal_type = str(root, {"userIdentity", "type"});
-      a.access_key_id = str(root, {"userIdentity", "accessKeyId"});
+      if (auto identity = child(root, "userIdentity")) {  // looked up once for its three fields
+        a.principal_arn = str(*identity, {"arn"});
+        a.principal_type = str(*identity, {"type"});
+        a.access_key_id = str(*identity, {"accessKeyId"});
+      }
       a.source_ip = str(root, {"sourceIPAddress"});
       a.user_agent = str(root, {"userAgent"});
       break;
