@@ -5,17 +5,44 @@
 
 namespace firebreak {
 
+namespace {
+
+// SHA-256 fetched from the default provider once. OpenSSL 3 resolves EVP_sha256() in its provider
+// store on every use (a lock and a property query) and reference-counts the shared method, which
+// two threads hashing at once fight over; a fetched method is used as is.
+const EVP_MD* sha256_method() {
+  static const EVP_MD* const md = [] {
+    const EVP_MD* m = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+    return m != nullptr ? m : EVP_sha256();
+  }();
+  return md;
+}
+
+// One digest context per thread, reused by every one-shot sha256() on that thread (a fresh
+// context per digest costs an allocation and a reference count on the shared method).
+struct ThreadDigest {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ~ThreadDigest() { EVP_MD_CTX_free(ctx); }
+};
+
+}  // namespace
+
 Sha256Digest sha256(std::string_view data) {
   Sha256Digest d{};
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), d.data(), &len, EVP_sha256(), nullptr);
+  thread_local ThreadDigest t;
+  if (t.ctx == nullptr || EVP_DigestInit_ex2(t.ctx, sha256_method(), nullptr) != 1 ||
+      EVP_DigestUpdate(t.ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(t.ctx, d.data(), &len) != 1) {
+    EVP_Digest(data.data(), data.size(), d.data(), &len, sha256_method(), nullptr);
+  }
   return d;
 }
 
 Sha256Digest hmac_sha256(std::span<const std::uint8_t> key, std::string_view data) {
   Sha256Digest d{};
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+  HMAC(sha256_method(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), d.data(), &len);
   return d;
 }
@@ -31,7 +58,7 @@ struct Sha256Stream::State {
 };
 
 Sha256Stream::Sha256Stream() : state_(std::make_unique<State>()) {
-  EVP_DigestInit_ex(state_->ctx, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(state_->ctx, sha256_method(), nullptr);
 }
 Sha256Stream::~Sha256Stream() = default;
 Sha256Stream::Sha256Stream(Sha256Stream&&) noexcept = default;
