@@ -96,6 +96,8 @@ bool valid_bucket_name(std::string_view b) {
 
 }  // namespace
 
+constexpr std::size_t kMaxPrefixBytes = 512;
+
 Result<S3StoreLocation> parse_s3_store_url(std::string_view url) {
   constexpr std::string_view kScheme = "s3://";
   auto bad = [&](std::string_view why) {
@@ -112,9 +114,13 @@ Result<S3StoreLocation> parse_s3_store_url(std::string_view url) {
   }
   if (slash == std::string_view::npos) return loc;
   std::string_view prefix = url.substr(slash + 1);
-  if (prefix.size() > 512) return bad("the prefix is longer than 512 bytes");
   if (prefix.empty()) return loc;
   if (prefix.back() == '/') prefix.remove_suffix(1);
+  // The stored prefix ends in '/': that byte counts, so a location parses back to itself.
+  if (prefix.size() + 1 > kMaxPrefixBytes) {
+    return bad(
+        fmt::format("the prefix (with its final '/') is longer than {} bytes", kMaxPrefixBytes));
+  }
   std::string_view rest = prefix;
   while (true) {
     const auto end = rest.find('/');

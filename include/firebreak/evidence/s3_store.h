@@ -43,8 +43,9 @@ inline constexpr std::uint64_t kMaxS3ObjectBytes = 5ull << 40;
 
 // Where an S3 store lives, as given on the command line: "s3://BUCKET[/PREFIX]". The bucket
 // follows S3's naming rules (3-63 of [a-z0-9.-], starting and ending with a letter or digit);
-// the prefix is at most 512 bytes, has no control characters, no empty, "." or ".." segments
-// and no leading "/", and gains a trailing "/" (so "s3://b/cases" stores under "cases/").
+// the prefix is at most 512 bytes with its trailing "/", has no control characters, no empty, "."
+// or ".." segments and no leading "/", and gains a trailing "/" (so "s3://b/cases" stores under
+// "cases/").
 struct S3StoreLocation {
   std::string bucket;
   std::string prefix;  // empty or ending in "/"

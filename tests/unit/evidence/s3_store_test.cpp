@@ -340,6 +340,19 @@ TEST(S3StoreUrl, parses_bucket_and_prefix_and_rejects_the_rest) {
   }
   EXPECT_FALSE(parse_s3_store_url(std::string("s3://b12/a") + '\0' + "b"));
   EXPECT_FALSE(parse_s3_store_url("s3://b12/" + std::string(600, 'a')));
+  // The stored prefix's final '/' counts toward the 512-byte limit, so whatever is accepted
+  // parses back to itself (found by the fuzz target).
+  for (const std::string& prefix :
+       {std::string(511, 'a'), std::string(511, 'a') + "/", std::string(512, 'a')}) {
+    auto r = parse_s3_store_url("s3://b12/" + prefix);
+    if (!r) continue;
+    EXPECT_EQ(r->prefix.size(), 512u);
+    auto again = parse_s3_store_url("s3://b12/" + r->prefix);
+    ASSERT_TRUE(again) << prefix.size();
+    EXPECT_EQ(again->prefix, r->prefix);
+  }
+  EXPECT_TRUE(parse_s3_store_url("s3://b12/" + std::string(511, 'a')));
+  EXPECT_FALSE(parse_s3_store_url("s3://b12/" + std::string(512, 'a')));
 }
 
 }  // namespace
