@@ -266,18 +266,40 @@ void ReaderCore::read_line_chunk(std::string_view bytes, std::uint64_t first_lin
 std::size_t ReaderCore::process_lines(std::string_view bytes, bool final, std::uint64_t& line_no,
                                       Sniff& sn, const std::shared_ptr<const std::string>& file,
                                       EventSink& sink, ReadSummary& s) {
+  // Complete lines only, unless this is the end of the input.
+  std::size_t end = bytes.size();
+  if (!final) {
+    const void* nl = memrchr(bytes.data(), '\n', bytes.size());
+    if (!nl) return 0;
+    end = static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data()) + 1;
+  }
+  if (sn.layout != Layout::kJsonLines || !batch_lines_) {
+    return lines_one_by_one(bytes, 0, end, UINT64_MAX, line_no, sn, file, sink, s);
+  }
+  // A batch that does not line up is read line by line from where it stopped, for a stretch that
+  // doubles while batches keep failing without progress (each failed attempt costs a stage 1
+  // over up to kLineBatchBytes), so input that is mostly bad is not parsed twice over.
   std::size_t pos = 0;
-  for (;;) {
-    const void* nl = std::memchr(bytes.data() + pos, '\n', bytes.size() - pos);
-    std::size_t end;
-    if (nl) {
-      end = static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data());
-    } else if (final && pos < bytes.size()) {
-      end = bytes.size();
-    } else {
-      return pos;
-    }
-    const auto line = strip_line(bytes.substr(pos, end - pos));
+  std::uint64_t backoff = 1;
+  while (pos < end) {
+    const std::uint64_t before = line_no;
+    pos = lines_batched(bytes, pos, end, line_no, file, sink, s);
+    if (pos >= end) break;
+    backoff = line_no - before < 64 ? std::min<std::uint64_t>(backoff * 2, 4096) : 1;
+    pos = lines_one_by_one(bytes, pos, end, backoff, line_no, sn, file, sink, s);
+  }
+  return end;
+}
+
+std::size_t ReaderCore::lines_one_by_one(std::string_view bytes, std::size_t pos, std::size_t end,
+                                         std::uint64_t max_lines, std::uint64_t& line_no,
+                                         Sniff& sn, const std::shared_ptr<const std::string>& file,
+                                         EventSink& sink, ReadSummary& s) {
+  for (std::uint64_t n = 0; n < max_lines && pos < end; ++n) {
+    const void* nl = std::memchr(bytes.data() + pos, '\n', end - pos);
+    const std::size_t le =
+        nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data()) : end;
+    const auto line = strip_line(bytes.substr(pos, le - pos));
     if (line.size() > options_.max_record_bytes) {
       skip(Error(ErrorCode::kLimitExceeded,
                  fmt::format("line of {} bytes exceeds the {} byte record limit", line.size(),
@@ -288,9 +310,59 @@ std::size_t ReaderCore::process_lines(std::string_view bytes, bool final, std::u
       process_line(line, line_no, sn, file, sink, s);
     }
     ++line_no;
-    pos = end + 1;
-    if (pos >= bytes.size()) return bytes.size();
+    pos = le + 1;
   }
+  return std::min(pos, end);
+}
+
+std::size_t ReaderCore::lines_batched(std::string_view bytes, std::size_t pos, std::size_t end,
+                                      std::uint64_t& line_no,
+                                      const std::shared_ptr<const std::string>& file,
+                                      EventSink& sink, ReadSummary& s) {
+  // Lines of about a record each: batches of this size keep the parser's buffers in cache.
+  constexpr std::size_t kLineBatchBytes = 256u << 10;
+  if (batch_parser_.capacity() < kLineBatchBytes) {
+    batch_parser_.threaded = false;  // one thread per reader (read_parallel adds threads)
+    if (batch_parser_.allocate(kLineBatchBytes, options_.max_depth + 2)) return pos;
+  }
+  const std::size_t base = pos;
+  dom::document_stream stream;
+  if (batch_parser_
+          .parse_many(reinterpret_cast<const std::uint8_t*>(bytes.data() + base), end - base,
+                      kLineBatchBytes)
+          .get(stream)) {
+    return pos;
+  }
+  // Each document must be exactly the content of one line (whitespace around it allowed), the
+  // lines between documents blank: then the per-line parse would have read the same record from
+  // the same line. Anything else (a document over several lines, two on one line, bytes that are
+  // not a document, a parse error) stops the batch at that line.
+  for (auto it = stream.begin(); it != stream.end(); ++it) {
+    dom::element root;
+    if ((*it).get(root) != simdjson::SUCCESS) return pos;
+    const std::size_t ds = base + it.current_index();
+    std::size_t le;
+    for (;;) {
+      const void* nl = std::memchr(bytes.data() + pos, '\n', end - pos);
+      le = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data()) : end;
+      if (ds < le) break;
+      if (!blank(bytes.substr(pos, le - pos))) return pos;
+      ++line_no;
+      pos = le + 1;
+      if (pos >= end) return end;
+    }
+    if (ds < pos || (bytes[ds] != '{' && bytes[ds] != '[')) return pos;
+    const std::size_t de = ds + it.source().size();
+    if (de > le || !blank(bytes.substr(pos, ds - pos)) || !blank(bytes.substr(de, le - de)) ||
+        strip_line(bytes.substr(pos, le - pos)).size() > options_.max_record_bytes) {
+      return pos;
+    }
+    emit_root(root, RecordRef{file, line_no - 1, line_no}, true, sink, s);
+    ++line_no;
+    pos = le + 1;
+    if (pos >= end) return end;
+  }
+  return pos;
 }
 
 void ReaderCore::process_line(std::string_view line, std::uint64_t line_no, Sniff& sn,

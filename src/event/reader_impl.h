@@ -53,11 +53,29 @@ class ReaderCore {
                        const std::shared_ptr<const std::string>& file, EventSink& sink,
                        ReadSummary& s);
 
+  // JSON Lines are parsed in batches (simdjson parse_many) when every document of the batch is
+  // exactly one line; a batch that does not line up, or fails, is read one line at a time from
+  // the first line it could not account for. Off: always one parse per line (tests compare the
+  // two).
+  void set_batch_lines(bool on) noexcept { batch_lines_ = on; }
+
  private:
   void read_lines(Window& w, Sniff& sniff, const std::shared_ptr<const std::string>& file,
                   EventSink& sink, ReadSummary& s);
   std::size_t process_lines(std::string_view bytes, bool final, std::uint64_t& line_no,
                             Sniff& sniff, const std::shared_ptr<const std::string>& file,
+                            EventSink& sink, ReadSummary& s);
+  // Reads lines of bytes[pos, end) one at a time, at most max_lines of them; returns where it
+  // stopped (a line start, or end).
+  std::size_t lines_one_by_one(std::string_view bytes, std::size_t pos, std::size_t end,
+                               std::uint64_t max_lines, std::uint64_t& line_no, Sniff& sniff,
+                               const std::shared_ptr<const std::string>& file, EventSink& sink,
+                               ReadSummary& s);
+  // Reads JSON Lines of bytes[pos, end) with one parse_many, as long as each document is exactly
+  // the content of one line; returns the start of the first line it did not read (end when it
+  // read all).
+  std::size_t lines_batched(std::string_view bytes, std::size_t pos, std::size_t end,
+                            std::uint64_t& line_no, const std::shared_ptr<const std::string>& file,
                             EventSink& sink, ReadSummary& s);
   void process_line(std::string_view line, std::uint64_t line_no, Sniff& sniff,
                     const std::shared_ptr<const std::string>& file, EventSink& sink,
@@ -74,6 +92,8 @@ class ReaderCore {
   simdjson::dom::parser doc_parser_;    // whole documents
   simdjson::dom::parser line_parser_;   // one record (line, split record, flow-log line)
   simdjson::dom::parser inner_parser_;  // lookup-events' embedded CloudTrailEvent strings
+  simdjson::dom::parser batch_parser_;  // JSON Lines batches (parse_many), allocated on first use
+  bool batch_lines_ = true;
   std::string flow_json_;
   WindowBuffer window_buffer_;  // reused by every file this reader reads
 };
