@@ -20,6 +20,17 @@ Result<std::size_t> MemoryStream::read(char* buf, std::size_t n) {
   return k;
 }
 
+ByteStream::Lent MemoryStream::lend() {
+  const std::size_t end = padded_ ? data_.size()
+                                  : (data_.size() > simdjson::SIMDJSON_PADDING
+                                         ? data_.size() - simdjson::SIMDJSON_PADDING
+                                         : 0);
+  if (end <= pos_) return {};
+  Lent out{data_.substr(pos_, end - pos_), end == data_.size()};
+  pos_ = end;
+  return out;
+}
+
 Result<std::unique_ptr<FileStream>> FileStream::open(const std::filesystem::path& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
@@ -171,7 +182,7 @@ struct DecompressorDeleter {
 // stream uses it, so it is never shared), so consecutive files reuse memory already faulted in.
 struct InflateScratch {
   std::unique_ptr<libdeflate_decompressor, DecompressorDeleter> decompressor;
-  std::unique_ptr<char[]> out;
+  std::unique_ptr<char[]> out;  // cap bytes + simdjson padding
   std::size_t cap = 0;
 };
 thread_local InflateScratch t_scratch;
@@ -203,6 +214,15 @@ class WholeGzipStream final : public ByteStream {
     return k;
   }
 
+  // The inflated bytes are parsed where libdeflate wrote them (the buffer has simdjson padding).
+  Lent lend() override {
+    if (!started_) start();
+    if (fallback_ || pos_ == size_) return {};
+    Lent out{std::string_view(out_.get() + pos_, size_ - pos_), true};
+    pos_ = size_;
+    return out;
+  }
+
  private:
   void start() {
     started_ = true;
@@ -225,7 +245,7 @@ class WholeGzipStream final : public ByteStream {
       out_cap_ = t_scratch.cap;
       t_scratch.cap = 0;
     } else {
-      out_.reset(new char[isize]);
+      out_.reset(new char[isize + simdjson::SIMDJSON_PADDING]);
       out_cap_ = isize;
     }
     std::size_t in_used = 0, out_used = 0;
@@ -236,13 +256,14 @@ class WholeGzipStream final : public ByteStream {
     // member, padding, damage) is left to the streaming path.
     if (rc != LIBDEFLATE_SUCCESS || in_used != gz_.size() || out_used != isize) return false;
     size_ = out_used;
+    std::memset(out_.get() + size_, 0, simdjson::SIMDJSON_PADDING);
     return true;
   }
 
   std::string owned_;
   std::string_view gz_;
   bool started_ = false;
-  std::unique_ptr<char[]> out_;
+  std::unique_ptr<char[]> out_;  // out_cap_ bytes + simdjson padding
   std::size_t out_cap_ = 0, size_ = 0, pos_ = 0;
   std::unique_ptr<GzipStream> fallback_;
 };
@@ -284,25 +305,38 @@ Result<std::unique_ptr<ByteStream>> open_input(const std::filesystem::path& path
   return std::unique_ptr<ByteStream>(std::move(raw));
 }
 
-std::unique_ptr<ByteStream> memory_input(std::string_view bytes) {
+std::unique_ptr<ByteStream> memory_input(std::string_view bytes, bool padded) {
   if (has_gzip_magic(bytes)) {
     if (bytes.size() <= kWholeCompressedMax) {
       return std::make_unique<WholeGzipStream>(std::string{}, bytes);
     }
     return std::make_unique<GzipStream>(std::make_unique<MemoryStream>(bytes));
   }
-  return std::make_unique<MemoryStream>(bytes);
+  return std::make_unique<MemoryStream>(bytes, padded);
 }
 
 Window::Window(ByteStream& src, std::size_t chunk, WindowBuffer* reuse)
     : src_(src), reuse_(reuse), chunk_(chunk) {
+  if (const auto lent = src_.lend(); !lent.bytes.empty()) {
+    lent_ = true;
+    lent_rest_ = lent.rest;
+    base_ = lent.bytes.data();
+    end_ = lent.bytes.size();
+    return;
+  }
+  own_buffer();
+}
+
+void Window::own_buffer() {
   if (reuse_ && reuse_->buf) {
     buf_ = std::move(reuse_->buf);
     cap_ = reuse_->cap;
     std::memset(buf_.get(), 0, simdjson::SIMDJSON_PADDING);
   } else {
     buf_.reset(new char[simdjson::SIMDJSON_PADDING]());
+    cap_ = 0;
   }
+  base_ = buf_.get();
 }
 
 Window::~Window() {
@@ -316,6 +350,27 @@ Window::~Window() {
 
 bool Window::fill() {
   if (eof_) return false;
+  if (lent_) {
+    if (lent_rest_) {
+      eof_ = true;
+      return false;
+    }
+    // Bytes beyond the lent ones are wanted: keep the unconsumed lent bytes in an own buffer.
+    const char* lent = base_ + begin_;
+    const std::size_t keep = end_ - begin_;
+    dropped_ += begin_;
+    begin_ = end_ = 0;
+    lent_ = false;
+    own_buffer();
+    if (cap_ < keep + chunk_) {
+      cap_ = keep + chunk_;
+      buf_.reset(new char[cap_ + simdjson::SIMDJSON_PADDING]);
+      base_ = buf_.get();
+    }
+    std::memcpy(buf_.get(), lent, keep);
+    end_ = keep;
+    std::memset(buf_.get() + end_, 0, simdjson::SIMDJSON_PADDING);
+  }
   if (begin_ > 0 && (begin_ >= cap_ / 2 || cap_ - end_ < chunk_ / 2)) {
     std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
     end_ -= begin_;
@@ -331,6 +386,7 @@ bool Window::fill() {
     std::unique_ptr<char[]> grown(new char[cap + simdjson::SIMDJSON_PADDING]);
     if (end_) std::memcpy(grown.get(), buf_.get(), end_);
     buf_ = std::move(grown);
+    base_ = buf_.get();
     cap_ = cap;
   }
   for (;;) {

@@ -21,15 +21,30 @@ class ByteStream {
  public:
   virtual ~ByteStream() = default;
   [[nodiscard]] virtual Result<std::size_t> read(char* buf, std::size_t n) = 0;
+
+  // Bytes a stream already holds in memory can be lent instead of copied out by read(): a view
+  // of its next bytes with simdjson::SIMDJSON_PADDING readable bytes after the view's end (their
+  // content does not matter), valid as long as the stream; the stream moves past them. `rest`:
+  // they are everything the stream has left. An empty view: nothing to lend (use read()).
+  struct Lent {
+    std::string_view bytes;
+    bool rest = false;
+  };
+  [[nodiscard]] virtual Lent lend() { return {}; }
 };
 
 class MemoryStream final : public ByteStream {
  public:
-  explicit MemoryStream(std::string_view data) : data_(data) {}
+  // `padded`: SIMDJSON_PADDING bytes after `data` are readable, so all of it can be lent;
+  // otherwise all but its last SIMDJSON_PADDING bytes.
+  explicit MemoryStream(std::string_view data, bool padded = false)
+      : data_(data), padded_(padded) {}
   Result<std::size_t> read(char* buf, std::size_t n) override;
+  Lent lend() override;
 
  private:
   std::string_view data_;
+  bool padded_;
   std::size_t pos_ = 0;
 };
 
@@ -71,8 +86,9 @@ class GzipStream final : public ByteStream {
 // Opens `path` for reading, inflating it when it starts with the gzip magic number.
 [[nodiscard]] Result<std::unique_ptr<ByteStream>> open_input(const std::filesystem::path& path,
                                                              bool* gzipped = nullptr);
-// The same over bytes in memory (not copied; they must outlive the stream).
-[[nodiscard]] std::unique_ptr<ByteStream> memory_input(std::string_view bytes);
+// The same over bytes in memory (not copied; they must outlive the stream). `padded`: see
+// MemoryStream.
+[[nodiscard]] std::unique_ptr<ByteStream> memory_input(std::string_view bytes, bool padded = false);
 
 // Storage a Window can borrow and hand back, so a reader that reads many files reuses one buffer
 // (fresh multi-megabyte buffers per file are mapped and page-faulted in every time).
@@ -84,6 +100,9 @@ struct WindowBuffer {
 // A growable window of bytes [begin, end) over a ByteStream. The buffer always has
 // simdjson::SIMDJSON_PADDING readable bytes past `end`, so any slice can be handed to
 // simdjson with realloc_if_needed = false. Consumed bytes are dropped when the window refills.
+// When the stream lends its bytes (ByteStream::lend), the window starts as a view of them and
+// copies nothing until fill() needs bytes beyond them; then the unconsumed part is copied into
+// the window's own buffer and reading goes on from the stream.
 class Window {
  public:
   // With `reuse`, the window starts with that buffer and gives its own back when destroyed.
@@ -92,9 +111,7 @@ class Window {
   Window(const Window&) = delete;
   Window& operator=(const Window&) = delete;
 
-  [[nodiscard]] std::string_view view() const noexcept {
-    return {buf_.get() + begin_, end_ - begin_};
-  }
+  [[nodiscard]] std::string_view view() const noexcept { return {base_ + begin_, end_ - begin_}; }
   [[nodiscard]] std::size_t size() const noexcept { return end_ - begin_; }
   void consume(std::size_t n) noexcept { begin_ += n; }
   // Stream offset of view().data().
@@ -111,11 +128,15 @@ class Window {
   }
 
  private:
+  void own_buffer();  // takes the reused buffer, or a fresh empty one
+
   ByteStream& src_;
   WindowBuffer* reuse_;
   std::size_t chunk_;
   std::size_t next_read_ = 64u << 10;
   std::unique_ptr<char[]> buf_;
+  const char* base_ = nullptr;  // buf_, or the lent bytes
+  bool lent_ = false, lent_rest_ = false;
   std::size_t cap_ = 0, begin_ = 0, end_ = 0;
   std::uint64_t dropped_ = 0;
   bool eof_ = false;

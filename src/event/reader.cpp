@@ -292,8 +292,8 @@ std::size_t ReaderCore::process_lines(std::string_view bytes, bool final, std::u
 }
 
 std::size_t ReaderCore::lines_one_by_one(std::string_view bytes, std::size_t pos, std::size_t end,
-                                         std::uint64_t max_lines, std::uint64_t& line_no,
-                                         Sniff& sn, const std::shared_ptr<const std::string>& file,
+                                         std::uint64_t max_lines, std::uint64_t& line_no, Sniff& sn,
+                                         const std::shared_ptr<const std::string>& file,
                                          EventSink& sink, ReadSummary& s) {
   for (std::uint64_t n = 0; n < max_lines && pos < end; ++n) {
     const void* nl = std::memchr(bytes.data() + pos, '\n', end - pos);
@@ -624,6 +624,17 @@ ReadSummary Reader::read_buffer(std::string_view bytes, std::string_view name, E
   s.files = 1;
   auto file = std::make_shared<const std::string>(name);
   auto stream = detail::memory_input(bytes);
+  impl_->core.read_stream(*stream, file, sink, s);
+  return s;
+}
+
+static_assert(kReadPadding >= simdjson::SIMDJSON_PADDING);
+
+ReadSummary Reader::read_padded(std::string_view bytes, std::string_view name, EventSink& sink) {
+  ReadSummary s;
+  s.files = 1;
+  auto file = std::make_shared<const std::string>(name);
+  auto stream = detail::memory_input(bytes, true);
   impl_->core.read_stream(*stream, file, sink, s);
   return s;
 }

@@ -63,6 +63,9 @@ struct ReadOptions {
   std::size_t max_depth = 64;                  // JSON nesting of one record
 };
 
+// Readable bytes Reader::read_padded needs after its input (simdjson::SIMDJSON_PADDING).
+inline constexpr std::size_t kReadPadding = 64;
+
 // Receives what a read produces. Called on the reading thread; events are views valid only
 // during on_event (see event.h).
 class EventSink {
@@ -95,6 +98,10 @@ class Reader {
   ReadSummary read_file(const std::filesystem::path& path, EventSink& sink);
   // Reads bytes already in memory (`name` is used in locations and as RecordRef::file).
   ReadSummary read_buffer(std::string_view bytes, std::string_view name, EventSink& sink);
+  // The same, parsing the bytes where they are instead of copying them into the reader's
+  // window: the caller guarantees that kReadPadding bytes after `bytes` are readable (allocated;
+  // their content does not matter and is not changed), as with a simdjson::padded_string.
+  ReadSummary read_padded(std::string_view bytes, std::string_view name, EventSink& sink);
   // Expands directories (recursively) and reads every file in sorted order. Inside a directory,
   // hidden entries and documentation (README*, *.md) are skipped; a file named is always read.
   ReadSummary read_paths(const std::vector<std::filesystem::path>& paths, EventSink& sink);
