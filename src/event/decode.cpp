@@ -124,10 +124,11 @@ TopLevel scan_top(Value root) noexcept {
   dom::object obj;
   if (to_dom(root).get_object().get(obj) != simdjson::SUCCESS) return top;
   top.object = true;
+  top.doc = root.handle().doc;
   // Walks the tape directly (no callback per member): this is once per record on the hot path.
   for (auto it = obj.begin(), end = obj.end(); it != end; ++it) {
     const int i = top_level_key(it.key());
-    if (i >= 0 && !top.at[i]) top.at[i] = from_dom(it.value());
+    if (i >= 0 && !top.index[i]) top.index[i] = from_dom(it.value()).handle().index;
   }
   return top;
 }
@@ -137,19 +138,19 @@ RecordShape classify(Value root) noexcept { return classify(root, scan_top(root)
 RecordShape classify(Value root, const TopLevel& top) noexcept {
   using T = TopLevel;
   if (!top.object) return RecordShape::kUnknown;
-  if (top.at[T::kCloudTrailEvent] && top.at[T::kCloudTrailEvent]->is_string()) {
+  if (const auto w = top.get(T::kCloudTrailEvent); w && w->is_string()) {
     return RecordShape::kLookupWrapper;
   }
-  if (top.at[T::kDetailType] && top.at[T::kDetail]) return RecordShape::kEventBridge;
-  if (top.at[T::kEventVersion] && (top.at[T::kEventSource] || top.at[T::kEventName])) {
+  if (top.has(T::kDetailType) && top.has(T::kDetail)) return RecordShape::kEventBridge;
+  if (top.has(T::kEventVersion) && (top.has(T::kEventSource) || top.has(T::kEventName))) {
     return RecordShape::kCloudTrail;
   }
-  if (top.at[T::kSchemaVersion] && top.at[T::kProductArn]) return RecordShape::kSecurityHub;
+  if (top.has(T::kSchemaVersion) && top.has(T::kProductArn)) return RecordShape::kSecurityHub;
   if (member_any_case(root, "type") && member_any_case(root, "resource") &&
       member_any_case(root, "id")) {
     return RecordShape::kGuardDuty;
   }
-  if (top.at[T::kDigestStartTime] && top.at[T::kDigestEndTime]) {
+  if (top.has(T::kDigestStartTime) && top.has(T::kDigestEndTime)) {
     return RecordShape::kCloudTrailDigest;
   }
   return RecordShape::kUnknown;
@@ -157,38 +158,36 @@ RecordShape classify(Value root, const TopLevel& top) noexcept {
 
 namespace {
 
-// CloudTrail from the scanned top level: type checks and fields without further lookups.
+// CloudTrail from the scanned top level: type checks and fields without further lookups. Reads
+// the simdjson elements directly (one tape read per field): this runs once per record.
 Status cloudtrail_fields(const TopLevel& top, const RecordRef& ref, Event::Fields& f) {
   using T = TopLevel;
   using K = Value::Kind;
-  static constexpr std::pair<T::Key, std::string_view> kStrings[] = {
-      {T::kEventVersion, "eventVersion"},
-      {T::kEventSource, "eventSource"},
-      {T::kEventName, "eventName"},
-      {T::kEventTime, "eventTime"},
-      {T::kEventId, "eventID"},
-      {T::kAwsRegion, "awsRegion"},
-      {T::kRecipientAccountId, "recipientAccountId"},
-      {T::kErrorCode, "errorCode"},
-      {T::kSourceIpAddress, "sourceIPAddress"},
-      {T::kUserAgent, "userAgent"}};
-  auto bad = [&](std::string_view key, K got, K want) {
-    return fail(ErrorCode::kParse,
-                fmt::format("field '{}' is {}, expected {}", key, kind_name(got), kind_name(want)),
-                ErrorContext{.where = ref.describe()});
+  static constexpr std::string_view kNames[] = {
+      "eventVersion", "eventSource",        "eventName", "eventTime",       "eventID",
+      "awsRegion",    "recipientAccountId", "errorCode", "sourceIPAddress", "userAgent"};
+  static_assert(T::kEventVersion == 0 && T::kUserAgent == 9 && T::kUserIdentity == 10);
+  auto bad = [&](std::string_view key, Value got, K want) {
+    return fail(
+        ErrorCode::kParse,
+        fmt::format("field '{}' is {}, expected {}", key, kind_name(got.kind()), kind_name(want)),
+        ErrorContext{.where = ref.describe()});
   };
-  for (const auto& [k, name] : kStrings) {
-    const auto& v = top.at[k];
-    if (v && !v->is_null() && !v->is_string()) return bad(name, v->kind(), K::kString);
+  std::string_view strings[T::kUserAgent + 1];
+  for (int k = 0; k <= T::kUserAgent; ++k) {
+    const auto v = top.get(static_cast<T::Key>(k));
+    if (!v) continue;
+    const dom::element e = to_dom(*v);
+    if (e.get_string().get(strings[k]) == simdjson::SUCCESS) continue;
+    if (!e.is_null()) return bad(kNames[k], *v, K::kString);
   }
-  if (const auto& ui = top.at[T::kUserIdentity]; ui && !ui->is_null() && ui->kind() != K::kObject) {
-    return bad("userIdentity", ui->kind(), K::kObject);
+  if (const auto ui = top.get(T::kUserIdentity)) {
+    const auto t = to_dom(*ui).type();
+    if (t != dom::element_type::OBJECT && t != dom::element_type::NULL_VALUE) {
+      return bad("userIdentity", *ui, K::kObject);
+    }
   }
-  auto str = [&](T::Key k) {
-    const auto& v = top.at[k];
-    return v ? v->string().value_or(std::string_view{}) : std::string_view{};
-  };
-  if (const auto t = str(T::kEventTime); !t.empty()) {
+  if (const auto t = strings[T::kEventTime]; !t.empty()) {
     auto parsed = parse_iso8601(t);
     if (!parsed) {
       return fail(ErrorCode::kParse,
@@ -197,14 +196,14 @@ Status cloudtrail_fields(const TopLevel& top, const RecordRef& ref, Event::Field
     }
     f.time = *parsed;
   }
-  f.account = str(T::kRecipientAccountId);
-  if (f.account.empty() && top.at[T::kUserIdentity]) {
-    f.account = string_at(*top.at[T::kUserIdentity], "accountId");
+  f.account = strings[T::kRecipientAccountId];
+  if (f.account.empty() && top.has(T::kUserIdentity)) {
+    f.account = string_at(*top.get(T::kUserIdentity), "accountId");
   }
-  f.region = str(T::kAwsRegion);
-  f.id = str(T::kEventId);
-  f.service = str(T::kEventSource);
-  f.name = str(T::kEventName);
+  f.region = strings[T::kAwsRegion];
+  f.id = strings[T::kEventId];
+  f.service = strings[T::kEventSource];
+  f.name = strings[T::kEventName];
   return {};
 }
 
@@ -298,8 +297,8 @@ Status decode_records_impl(Value root, const TopLevel* top_in, std::optional<Sou
   const RecordShape shape = classify(root, top);
   if (shape == RecordShape::kCloudTrailDigest && !kind) return {};
   if (shape == RecordShape::kEventBridge) {
-    const auto detail_type = top.at[TopLevel::kDetailType]->string().value_or(std::string_view{});
-    const auto detail = top.at[TopLevel::kDetail];
+    const auto detail_type = top.get(TopLevel::kDetailType)->string().value_or(std::string_view{});
+    const auto detail = top.get(TopLevel::kDetail);
     if (!detail || detail->kind() != Value::Kind::kObject) {
       return fail(ErrorCode::kParse, "EventBridge envelope has no object 'detail'",
                   ErrorContext{.where = ref.describe()});

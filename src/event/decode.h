@@ -56,8 +56,18 @@ struct TopLevel {
     kDigestEndTime,
     kCount
   };
-  std::optional<Value> at[kCount];
+  // Tape index of each key's value in the record's document; 0 when absent (index 0 is the
+  // document's root, never a member). Indexes rather than Values keep this small: it is filled
+  // (and zeroed) once per record.
+  std::size_t index[kCount] = {};
+  const void* doc = nullptr;
   bool object = false;
+
+  [[nodiscard]] bool has(Key k) const noexcept { return index[k] != 0; }
+  [[nodiscard]] std::optional<Value> get(Key k) const noexcept {
+    if (!index[k]) return std::nullopt;
+    return Value(Value::Handle{doc, index[k]});
+  }
 };
 [[nodiscard]] TopLevel scan_top(Value root) noexcept;
 

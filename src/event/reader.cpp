@@ -326,6 +326,7 @@ std::size_t ReaderCore::lines_batched(std::string_view bytes, std::size_t pos, s
     if (batch_parser_.allocate(kLineBatchBytes, options_.max_depth + 2)) return pos;
   }
   const std::size_t base = pos;
+  RecordRef ref{file, 0, 0};  // one copy of the file name for the batch
   dom::document_stream stream;
   if (batch_parser_
           .parse_many(reinterpret_cast<const std::uint8_t*>(bytes.data() + base), end - base,
@@ -357,7 +358,9 @@ std::size_t ReaderCore::lines_batched(std::string_view bytes, std::size_t pos, s
         strip_line(bytes.substr(pos, le - pos)).size() > options_.max_record_bytes) {
       return pos;
     }
-    emit_root(root, RecordRef{file, line_no - 1, line_no}, true, sink, s);
+    ref.index = line_no - 1;
+    ref.line = line_no;
+    emit_root(root, ref, true, sink, s);
     ++line_no;
     pos = le + 1;
     if (pos >= end) return end;
@@ -515,14 +518,18 @@ void ReaderCore::read_document(Window& w, const std::shared_ptr<const std::strin
 
 void ReaderCore::emit_root(dom::element root, const RecordRef& ref, bool line_format,
                            EventSink& sink, ReadSummary& s) {
-  auto where = [&](std::uint64_t index) {
-    return line_format ? ref : RecordRef{ref.file, index, 0};
+  // One RecordRef for all records of a container, its index set per record (copying the
+  // shared file name per record would cost two atomic updates each).
+  auto at = [&](RecordRef& where, std::uint64_t index) -> const RecordRef& {
+    if (!line_format) where.index = index, where.line = 0;
+    return where;
   };
   dom::array arr;
   if (root.get_array().get(arr) == simdjson::SUCCESS) {
     std::uint64_t i = 0;
+    RecordRef where = ref;
     for (dom::element rec : arr) {
-      emit_record(rec, where(i), options_.format == InputFormat::kLookupEvents, sink, s);
+      emit_record(rec, at(where, i), options_.format == InputFormat::kLookupEvents, sink, s);
       ++i;
     }
     return;
@@ -546,8 +553,9 @@ void ReaderCore::emit_root(dom::element root, const RecordRef& ref, bool line_fo
         break;
       }
       std::uint64_t i = 0;
+      RecordRef where = ref;
       for (dom::element rec : records) {
-        emit_record(rec, where(i), key == "Events", sink, s);
+        emit_record(rec, at(where, i), key == "Events", sink, s);
         ++i;
       }
       return;
@@ -561,9 +569,9 @@ void ReaderCore::emit_record(dom::element record, const RecordRef& ref, bool loo
   // `aws cloudtrail lookup-events` wraps each record as a JSON string in CloudTrailEvent.
   TopLevel top = scan_top(from_dom(record));
   std::string_view inner_text;
-  const bool wrapper = top.at[TopLevel::kCloudTrailEvent] &&
-                       top.at[TopLevel::kCloudTrailEvent]->string().has_value();
-  if (wrapper) inner_text = *top.at[TopLevel::kCloudTrailEvent]->string();
+  const auto wrapped = top.get(TopLevel::kCloudTrailEvent);
+  const bool wrapper = wrapped && wrapped->string().has_value();
+  if (wrapper) inner_text = *wrapped->string();
   if (lookup || options_.format == InputFormat::kLookupEvents || wrapper) {
     if (!wrapper) {
       skip(Error(ErrorCode::kParse, "lookup-events entry has no string 'CloudTrailEvent'",
