@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <bit>
 #include <cstring>
 #include <functional>
 
@@ -443,6 +444,15 @@ void ReaderCore::read_document(Window& w, const std::shared_ptr<const std::strin
   if (whole) {
     // Fast path: the whole document in one simdjson parse.
     const auto v = w.view();
+    if (doc_parser_.capacity() < v.size()) {
+      // Grow in powers of two (from 1 MiB): simdjson would grow to each new largest document,
+      // and every regrowth maps and page-faults fresh buffers (several times over the first
+      // delivery files of a trail). Only the pages a document uses are touched.
+      const std::size_t cap = std::min(std::bit_ceil(std::max<std::size_t>(v.size(), 1u << 20)),
+                                       std::max(v.size(), options_.max_document_bytes));
+      if (doc_parser_.allocate(cap, options_.max_depth + 2)) {
+      }  // on failure the parse below reports it
+    }
     dom::element root;
     parse_err = doc_parser_.parse(v.data(), v.size(), false).get(root);
     if (!parse_err) {
