@@ -225,6 +225,19 @@ TEST(LinesBatch, records_split_across_batch_and_window_boundaries_are_read_whole
   EXPECT_TRUE(same(g, t));
 }
 
+TEST(LinesBatch, a_record_longer_than_a_batch_is_read_on_its_own) {
+  // Larger than the 256 KiB parse_many batch: the batch cannot hold it, the line is parsed alone.
+  const std::string bytes = numbered(0, 3) +
+                            rec("big", ",\"pad\":\"" + std::string(600000, 'x') + "\"") + "\n" +
+                            numbered(3, 6);
+  expect_same_as_per_line(bytes);
+  const auto t = core_read(bytes, true);
+  EXPECT_EQ(t.errors, 0u) << t.text();
+  ASSERT_EQ(t.events, 7u);
+  EXPECT_EQ(t.lines[3], "event big x.jsonl line 4 RunInstances");
+  EXPECT_EQ(t.lines[6], "event 5 x.jsonl line 7 RunInstances");
+}
+
 // Generated input: good records, blank and CRLF lines, broken records, documents over two lines,
 // two documents on a line, invalid UTF-8, garbage; batched and per-line must agree on every one.
 TEST(LinesBatch, generated_mixtures_read_the_same_batched_and_line_by_line) {
