@@ -4,10 +4,12 @@
 //
 //   sim_bench [instances] [calls]
 //
-// Prints calls per second and heap bytes per instance (glibc mallinfo2: live heap, excluding
-// allocator overhead; RSS is printed too).
+// Prints calls per wall-clock second and per CPU second (user+sys of the process during the call
+// loop, getrusage: the figure that holds on a shared machine), and heap bytes per instance
+// (glibc mallinfo2: live heap, excluding allocator overhead; RSS is printed too).
 #include <fmt/format.h>
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -26,6 +28,14 @@ using namespace firebreak::cloud::sim;
 namespace {
 
 std::size_t heap_bytes() { return mallinfo2().uordblks; }
+
+// User + system CPU seconds of this process so far.
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return secs(u.ru_utime) + secs(u.ru_stime);
+}
 
 std::size_t rss_kib() {
   std::ifstream f("/proc/self/status");
@@ -123,6 +133,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> enis(ids.size());
   long ok = 0, failed = 0;
   const auto t0 = std::chrono::steady_clock::now();
+  const double cpu0 = cpu_seconds();
   for (long c = 0; c < n_calls; ++c) {
     const std::size_t k = rng.uniform(ids.size());
     const auto& inst = ids[k];
@@ -163,8 +174,11 @@ int main(int argc, char** argv) {
     world->clock().advance(std::chrono::milliseconds(1));
   }
   const auto t1 = std::chrono::steady_clock::now();
+  const double cpu1 = cpu_seconds();
   world->flush_logs();
+  const double cpu2 = cpu_seconds();
   const double secs = std::chrono::duration<double>(t1 - t0).count();
+  const double cpu_secs = cpu1 - cpu0;
   const std::size_t heap2 = heap_bytes();
   fmt::print(
       "world: {} instances; heap {:.0f} bytes/instance (world only, {:.0f} incl. bench ids); RSS "
@@ -172,6 +186,11 @@ int main(int argc, char** argv) {
       n_instances, per_instance - ids_bytes / n_instances, per_instance, rss1 - rss0);
   fmt::print("calls: {} in {:.2f} s = {:.0f} calls/s on one thread ({} failed)\n", n_calls, secs,
              static_cast<double>(n_calls) / secs, failed);
+  fmt::print(
+      "cpu: {:.2f} s user+sys for the calls = {:.0f} calls per CPU second; {:.2f} s with the final "
+      "flush of pending logs = {:.0f} calls per CPU second\n",
+      cpu_secs, static_cast<double>(n_calls) / cpu_secs, cpu2 - cpu0,
+      static_cast<double>(n_calls) / (cpu2 - cpu0));
   fmt::print(
       "cloudtrail: {} records emitted, {} delivery files ({} records, {:.1f} MiB gzip) over {:.0f} "
       "simulated minutes\n",

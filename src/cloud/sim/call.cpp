@@ -381,9 +381,10 @@ void Call::finish() {
   const std::string time = format_iso8601(now);
   const bool read_only = op.read_only || read_only_override;
   auto build = [&](std::uint16_t recipient_account, const std::string& shared_id) {
-    std::string r;
-    // Sized for the fixed text (~700 bytes with TLS details) and a few resources, so a record is
-    // built in one allocation.
+    // Built in the world's scratch buffer (no allocation once it has grown); emit_record copies
+    // the bytes where they are kept.
+    std::string r = std::move(s.record_scratch);
+    r.clear();
     r.reserve(1024 + params.size() + response.size() + additional.size() + ui.size() +
               resources.size() * 160);
     r += R"({"eventVersion":")";
@@ -477,9 +478,10 @@ void Call::finish() {
     meta.access_key_id = caller.access_key_id;
     meta.read_only = read_only;
     meta.resources = history_resources;
-    s.emit_record(recipient_account, region, std::move(r), meta, !op.data_event, read_only,
+    s.emit_record(recipient_account, region, r, std::move(meta), !op.data_event, read_only,
                   op.data_event, op.event_source,
                   resources.empty() ? std::string_view() : std::string_view(resources[0].second));
+    s.record_scratch = std::move(r);
   };
   if (also_to.empty()) {
     build(recipient, {});

@@ -27,6 +27,7 @@
 #include "firebreak/core/ids.h"
 #include "ids.h"
 #include "net.h"
+#include "record_arena.h"
 
 namespace firebreak::cloud::sim {
 
@@ -508,8 +509,7 @@ struct TrailRec {
   std::optional<TimePoint> start_logging, stop_logging, latest_delivery;
   EventSelectorsRec selectors;
   // Pending records per (recipient account, region) until the next delivery.
-  std::map<std::pair<std::string, std::string>,
-           std::vector<std::pair<TimePoint, std::shared_ptr<const std::string>>>>
+  std::map<std::pair<std::string, std::string>, std::vector<std::pair<TimePoint, RecordHandle>>>
       pending;
   TimePoint next_delivery{};
 };
@@ -520,7 +520,7 @@ struct HistoryRec {
   std::string event_id, event_name, event_source, username, access_key_id;
   bool read_only = false;
   std::vector<std::pair<std::string, std::string>> resources;  // type, name
-  std::shared_ptr<const std::string> json;
+  RecordHandle json;
 };
 
 struct FindingRec {
@@ -608,6 +608,12 @@ struct TimerLater {
 
 struct World::State {
   explicit State(WorldOptions o);
+
+  // First, so that it outlives every record handle held below (history, trails, timers).
+  RecordArena record_arena;
+  std::string record_scratch;    // the record being built by Call::finish
+  std::string delivery_scratch;  // the body of the trail file being written
+  std::string envelope_scratch;  // the EventBridge envelope being published
 
   WorldOptions options;
   std::unique_ptr<SimClock> own_clock;
@@ -779,13 +785,14 @@ struct World::State {
   bool flow_flush_scheduled = false;
 
   // ---- logs (trail.cpp, guardduty.cpp) ----
-  void emit_record(std::uint16_t recipient, std::string_view region, std::string record_json,
-                   const HistoryRec& meta, bool management, bool read_only, bool data_event,
+  void emit_record(std::uint16_t recipient, std::string_view region, std::string_view record_json,
+                   HistoryRec&& meta, bool management, bool read_only, bool data_event,
                    std::string_view event_source, std::string_view resource_arn);
   void deliver_trail(std::uint32_t trail, bool all);
   void schedule_trail(std::uint32_t trail);
   void deliver_file(DeliveredFile file);
-  void publish_eventbridge(std::uint16_t account, std::string_view region, std::string envelope);
+  void publish_eventbridge(std::uint16_t account, std::string_view region,
+                           std::string_view envelope);
   void guardduty_observe_call(const Caller& caller, std::uint16_t scope, std::string_view service,
                               std::string_view op, bool ok, std::string_view request_summary);
   void guardduty_observe_connection(std::uint32_t conn);

@@ -21,11 +21,10 @@ std::string gzip_bytes(std::string_view data) {
   if (compressor.c == nullptr) sim_bug("libdeflate_alloc_compressor");
   std::string out;
   // No zero-fill of the (input-sized) bound: the compressor writes what is kept.
-  out.resize_and_overwrite(libdeflate_gzip_compress_bound(compressor.c, data.size()),
-                           [&](char* p, std::size_t bound) {
-                             return libdeflate_gzip_compress(compressor.c, data.data(),
-                                                             data.size(), p, bound);
-                           });
+  out.resize_and_overwrite(
+      libdeflate_gzip_compress_bound(compressor.c, data.size()), [&](char* p, std::size_t bound) {
+        return libdeflate_gzip_compress(compressor.c, data.data(), data.size(), p, bound);
+      });
   if (out.empty()) sim_bug("gzip compression failed");
   return out;
 }
@@ -75,21 +74,29 @@ bool selectors_accept(const EventSelectorsRec& sel, bool management, bool read_o
 }  // namespace
 
 void World::State::emit_record(std::uint16_t recipient, std::string_view region,
-                               std::string record_json, const HistoryRec& meta, bool management,
+                               std::string_view record_json, HistoryRec&& meta, bool management,
                                bool read_only, bool data_event, std::string_view event_source,
                                std::string_view resource_arn) {
   (void)data_event;
   ++record_count;
-  auto json = std::make_shared<const std::string>(std::move(record_json));
-  for (const auto& sink : sinks) sink->on_record(*json);
-  if (options.keep_records) all_records.emplace_back(recipient, json);
+  const TimePoint time = meta.time;
+  for (const auto& sink : sinks) sink->on_record(record_json);
+  if (options.keep_records)
+    all_records.emplace_back(recipient, std::make_shared<const std::string>(record_json));
+
+  // The record's bytes are stored once (in the arena) and shared by the event history, the
+  // trails' pending lists and the EventBridge envelope scheduled below.
+  RecordHandle json;
+  auto stored = [&]() -> const RecordHandle& {
+    if (json.empty()) json = record_arena.append(record_json);
+    return json;
+  };
 
   if (management) {
     auto& sc = scopes[scope_for(recipient, region)];
-    HistoryRec h = meta;
-    h.visible = meta.time + options.lookup_latency;
-    h.json = json;
-    sc.history.push_back(std::move(h));
+    meta.visible = meta.time + options.lookup_latency;
+    meta.json = stored();
+    sc.history.push_back(std::move(meta));
     while (sc.history.size() > options.event_history_limit ||
            (!sc.history.empty() && now_ - sc.history.front().time > std::chrono::hours(24 * 90)))
       sc.history.pop_front();
@@ -99,41 +106,44 @@ void World::State::emit_record(std::uint16_t recipient, std::string_view region,
     auto& t = trails[i];
     if (!trail_covers(*this, t, recipient, region, event_source)) continue;
     if (!selectors_accept(t.selectors, management, read_only, event_source, resource_arn)) continue;
-    t.pending[{accounts[recipient].id, std::string(region)}].emplace_back(meta.time, json);
+    t.pending[{accounts[recipient].id, std::string(region)}].emplace_back(time, stored());
   }
 
   if (management && (!read_only || options.eventbridge_read_only_events) &&
       (!sinks.empty() || !eventbridge_queues.empty())) {
-    std::string env;
-    env.reserve(320 + json->size());
-    env += R"({"version":"0","id":")";
-    env += uuid();
-    env += R"(","detail-type":"AWS API Call via CloudTrail","source":")";
-    std::string_view svc = event_source.substr(0, event_source.find('.'));
-    env += "aws.";
-    env += svc;
-    env += R"(","account":")";
-    env += accounts[recipient].id;
-    env += R"(","time":")";
-    env += format_iso8601(meta.time);
-    env += R"(","region":")";
-    env += region;
-    env += R"(","resources":[],"detail":)";
-    env += *json;
-    env += '}';
+    // The envelope is written when it is published; its id and delivery jitter are drawn now
+    // (the order of draws from the generators is part of the world's determinism).
+    std::string id = uuid();
     const auto latency =
         options.eventbridge_latency +
         std::chrono::duration_cast<Duration>(options.eventbridge_latency * jitter.unit());
-    const std::uint16_t acct = recipient;
-    const std::string reg(region);
-    after(latency, [this, acct, reg, env = std::move(env)]() mutable {
-      publish_eventbridge(acct, reg, std::move(env));
+    std::string svc(event_source.substr(0, event_source.find('.')));
+    after(latency, [this, acct = recipient, reg = std::string(region), id = std::move(id),
+                    svc = std::move(svc), time, rec = stored()] {
+      std::string env = std::move(envelope_scratch);
+      env.clear();
+      env += R"({"version":"0","id":")";
+      env += id;
+      env += R"(","detail-type":"AWS API Call via CloudTrail","source":")";
+      env += "aws.";
+      env += svc;
+      env += R"(","account":")";
+      env += accounts[acct].id;
+      env += R"(","time":")";
+      env += format_iso8601(time);
+      env += R"(","region":")";
+      env += reg;
+      env += R"(","resources":[],"detail":)";
+      env += rec.view();
+      env += '}';
+      publish_eventbridge(acct, reg, env);
+      envelope_scratch = std::move(env);
     });
   }
 }
 
 void World::State::publish_eventbridge(std::uint16_t account, std::string_view region,
-                                       std::string envelope) {
+                                       std::string_view envelope) {
   (void)account;
   (void)region;
   for (const auto& sink : sinks) sink->on_eventbridge(envelope);
@@ -142,7 +152,7 @@ void World::State::publish_eventbridge(std::uint16_t account, std::string_view r
       if (q.url != url) continue;
       QueueMsg m;
       m.id = uuid();
-      m.body = envelope;
+      m.body = std::string(envelope);
       m.md5 = md5_hex(envelope);
       m.visible_at = now_;
       q.messages.push_back(std::move(m));
@@ -202,18 +212,24 @@ void World::State::deliver_trail(std::uint32_t idx, bool all) {
   for (auto& [key, recs] : pending) {
     if (recs.empty()) continue;
     const auto& [acct, region] = key;
+    // The body is built in a buffer kept between deliveries (its pages stay mapped); the
+    // records' arena chunks are released as soon as it is built.
     std::size_t size = 16 + recs.size();
-    for (const auto& r : recs) size += r.second->size();
-    std::string body;
+    for (const auto& r : recs) size += r.second.size();
+    std::string body = std::move(delivery_scratch);
+    body.clear();
     body.reserve(size);
     body += "{\"Records\":[";
     bool first = true;
     for (const auto& [time, json] : recs) {
       if (!first) body += ',';
       first = false;
-      body += *json;
+      body += json.view();
     }
     body += "]}";
+    const std::size_t n_records = recs.size();
+    recs.clear();
+    recs.shrink_to_fit();
     DeliveredFile f;
     f.kind = "cloudtrail";
     f.account = acct;
@@ -225,7 +241,8 @@ void World::State::deliver_trail(std::uint32_t idx, bool all) {
                         org, acct, region, date_path(now_), acct, region,
                         format_compact_minute(now_), jitter.alnum(16));
     f.bytes = gzip_bytes(body);
-    f.records = recs.size();
+    delivery_scratch = std::move(body);
+    f.records = n_records;
     f.delivered = now_;
     deliver_file(std::move(f));
   }
@@ -275,6 +292,9 @@ void World::flush_logs() {
   for (std::uint32_t i = 0; i < s.trails.size(); ++i) s.deliver_trail(i, true);
   s.flush_flow_logs(true);
   s.guardduty_export(true);
+  // Nothing is pending any more: give back the buffers kept for the next deliveries.
+  s.record_arena.release_free();
+  s.delivery_scratch = std::string();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -657,7 +677,7 @@ Result<std::vector<LookedUpEvent>> SimCloudTrail::lookup_events(const LookupEven
           e.access_key_id = h.access_key_id;
           e.event_time = h.time;
           e.read_only = h.read_only;
-          e.cloudtrail_event = *h.json;
+          e.cloudtrail_event = std::string(h.json.view());
           out.push_back(std::move(e));
         }
         return out;

@@ -91,7 +91,9 @@ void World::State::catch_up() {
   in_catch_up = true;
   const TimePoint target = clock->now();
   while (!timers.empty() && timers.top().due <= target) {
-    Timer t = timers.top();
+    // Moved out, not copied (a timer's closure may hold a record or an envelope): pop() only
+    // compares due and seq, which a move leaves as they are.
+    Timer t = std::move(const_cast<Timer&>(timers.top()));
     timers.pop();
     if (t.due > now_) now_ = t.due;
     t.fn();
