@@ -8,6 +8,8 @@
 // names) so that a world of 10,000 instances stays small.
 
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <map>
@@ -18,6 +20,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "firebreak/cloud/iam.h"
@@ -500,6 +503,67 @@ struct EventSelectorsRec {
   std::vector<std::string> excluded_sources;
 };
 
+// A byte buffer grown with realloc: large buffers are mmapped by glibc and grow by mremap, so
+// growing neither copies the bytes nor touches fresh pages twice (std::string's doubling did
+// both, for buffers of hundreds of MiB).
+class GrowBuffer {
+ public:
+  GrowBuffer() = default;
+  GrowBuffer(const GrowBuffer&) = delete;
+  GrowBuffer& operator=(const GrowBuffer&) = delete;
+  GrowBuffer(GrowBuffer&& o) noexcept
+      : data_(std::exchange(o.data_, nullptr)),
+        size_(std::exchange(o.size_, 0)),
+        cap_(std::exchange(o.cap_, 0)) {}
+  GrowBuffer& operator=(GrowBuffer&& o) noexcept {
+    std::swap(data_, o.data_);
+    std::swap(size_, o.size_);
+    std::swap(cap_, o.cap_);
+    return *this;
+  }
+  ~GrowBuffer() { std::free(data_); }
+
+  [[nodiscard]] char* data() { return data_; }
+  [[nodiscard]] std::size_t size() const { return size_; }
+  [[nodiscard]] bool empty() const { return size_ == 0; }
+  [[nodiscard]] std::string_view view() const { return {data_, size_}; }
+  void append(std::string_view s) {
+    reserve(size_ + s.size());
+    if (!s.empty()) std::memcpy(data_ + size_, s.data(), s.size());
+    size_ += s.size();
+  }
+  void push_back(char c) { append(std::string_view(&c, 1)); }
+  void pop_back() { --size_; }
+  // Removes [pos, pos + n).
+  void erase(std::size_t pos, std::size_t n) {
+    std::memmove(data_ + pos, data_ + pos + n, size_ - pos - n);
+    size_ -= n;
+  }
+  void reserve(std::size_t n);
+
+ private:
+  char* data_ = nullptr;
+  std::size_t size_ = 0, cap_ = 0;
+};
+
+// Records waiting for a trail's next delivery file, for one (recipient account, region): kept as
+// the file's body will be written ("{\"Records\":[" then each record followed by ','), so that a
+// delivery compresses its prefix in place instead of copying every record into a new body.
+struct PendingTrailFile {
+  static constexpr std::string_view kHead = "{\"Records\":[";
+  GrowBuffer body;
+  std::vector<TimePoint> times;   // per record, in the order appended
+  std::vector<std::size_t> ends;  // per record: offset just past its ','
+  [[nodiscard]] bool empty() const { return times.empty(); }
+  void append(TimePoint t, std::string_view record) {
+    if (body.empty()) body.append(kHead);
+    body.append(record);
+    body.push_back(',');
+    times.push_back(t);
+    ends.push_back(body.size());
+  }
+};
+
 struct TrailRec {
   std::uint16_t account = 0;
   std::string name, arn, home_region, bucket, prefix;
@@ -508,9 +572,14 @@ struct TrailRec {
   bool deleted = false;
   std::optional<TimePoint> start_logging, stop_logging, latest_delivery;
   EventSelectorsRec selectors;
-  // Pending records per (recipient account, region) until the next delivery.
-  std::map<std::pair<std::string, std::string>, std::vector<std::pair<TimePoint, RecordHandle>>>
-      pending;
+  // Pending records per (recipient account, region) until the next delivery. Entries stay once
+  // created (their buffers are reused by the next files).
+  std::map<std::pair<std::string, std::string>, PendingTrailFile> pending;
+  [[nodiscard]] bool has_pending() const {
+    for (const auto& [_, p] : pending)
+      if (!p.empty()) return true;
+    return false;
+  }
   TimePoint next_delivery{};
 };
 
@@ -612,7 +681,6 @@ struct World::State {
   // First, so that it outlives every record handle held below (history, trails, timers).
   RecordArena record_arena;
   std::string record_scratch;    // the record being built by Call::finish
-  std::string delivery_scratch;  // the body of the trail file being written
   std::string envelope_scratch;  // the EventBridge envelope being published
 
   WorldOptions options;

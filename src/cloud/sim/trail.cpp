@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <new>
 
 #include "session.h"
 
@@ -34,6 +35,15 @@ std::string date_path(TimePoint t) {
   const std::chrono::year_month_day ymd{days};
   return fmt::format("{:04}/{:02}/{:02}", int(ymd.year()), unsigned(ymd.month()),
                      unsigned(ymd.day()));
+}
+
+void GrowBuffer::reserve(std::size_t n) {
+  if (n <= cap_) return;
+  const std::size_t cap = std::max({n, cap_ + cap_ / 2, std::size_t{4096}});
+  auto* p = static_cast<char*>(std::realloc(data_, cap));
+  if (p == nullptr) throw std::bad_alloc();
+  data_ = p;
+  cap_ = cap;
 }
 
 namespace {
@@ -84,8 +94,8 @@ void World::State::emit_record(std::uint16_t recipient, std::string_view region,
   if (options.keep_records)
     all_records.emplace_back(recipient, std::make_shared<const std::string>(record_json));
 
-  // The record's bytes are stored once (in the arena) and shared by the event history, the
-  // trails' pending lists and the EventBridge envelope scheduled below.
+  // The record's bytes are stored once (in the arena) and shared by the event history and the
+  // EventBridge envelope scheduled below; each trail appends them to its next file's body.
   RecordHandle json;
   auto stored = [&]() -> const RecordHandle& {
     if (json.empty()) json = record_arena.append(record_json);
@@ -106,7 +116,7 @@ void World::State::emit_record(std::uint16_t recipient, std::string_view region,
     auto& t = trails[i];
     if (!trail_covers(*this, t, recipient, region, event_source)) continue;
     if (!selectors_accept(t.selectors, management, read_only, event_source, resource_arn)) continue;
-    t.pending[{accounts[recipient].id, std::string(region)}].emplace_back(time, stored());
+    t.pending[{accounts[recipient].id, std::string(region)}].append(time, record_json);
   }
 
   if (management && (!read_only || options.eventbridge_read_only_events) &&
@@ -178,58 +188,47 @@ void World::State::schedule_trail(std::uint32_t idx) {
       std::chrono::duration_cast<Duration>(options.cloudtrail_delivery_jitter * jitter.unit());
   t.next_delivery = now_ + options.cloudtrail_delivery_interval + jit;
   at(t.next_delivery, [this, idx] {
-    if (trails[idx].deleted && trails[idx].pending.empty()) return;
+    if (trails[idx].deleted && !trails[idx].has_pending()) return;
     deliver_trail(idx, false);
-    if (!trails[idx].deleted || !trails[idx].pending.empty()) schedule_trail(idx);
+    if (!trails[idx].deleted || trails[idx].has_pending()) schedule_trail(idx);
   });
 }
 
 void World::State::deliver_trail(std::uint32_t idx, bool all) {
-  auto& t = trails[idx];
-  if (t.pending.empty()) return;
   // A record rides in the first file written at least cloudtrail_delivery_min_age after the
   // call, so a file never carries a call made seconds before it (AWS: "about 5 minutes after
   // the call"). Records are appended in time order: the deliverable ones are a prefix.
-  decltype(t.pending) pending;
   const TimePoint newest = all ? TimePoint::max() : now_ - options.cloudtrail_delivery_min_age;
-  for (auto it = t.pending.begin(); it != t.pending.end();) {
-    auto& recs = it->second;
-    const auto cut =
-        std::find_if(recs.begin(), recs.end(), [&](const auto& r) { return r.first > newest; });
-    if (cut == recs.end()) {
-      pending.emplace(it->first, std::move(recs));
-      it = t.pending.erase(it);
-      continue;
-    }
-    if (cut != recs.begin()) {
-      auto& out = pending[it->first];
-      out.assign(std::make_move_iterator(recs.begin()), std::make_move_iterator(cut));
-      recs.erase(recs.begin(), cut);
-    }
-    ++it;
-  }
-  if (pending.empty()) return;
-  for (auto& [key, recs] : pending) {
-    if (recs.empty()) continue;
+  bool delivered = false;
+  for (auto& [key, p] : trails[idx].pending) {
+    const auto cut = std::find_if(p.times.begin(), p.times.end(),
+                                  [&](const TimePoint& time) { return time > newest; });
+    const auto n = static_cast<std::size_t>(cut - p.times.begin());
+    if (n == 0) continue;
+    delivered = true;
+    // The file is the body up to the n-th record's ',', closed by "]}": written over that ','
+    // and the byte after it for the compression, then restored.
+    auto& b = p.body;
+    const std::size_t end = p.ends[n - 1];
+    const bool grow = end == b.size();
+    if (grow) b.push_back('}');
+    const char saved = b.data()[end];
+    b.data()[end - 1] = ']';
+    b.data()[end] = '}';
+    std::string bytes = gzip_bytes(b.view().substr(0, end + 1));
+    b.data()[end - 1] = ',';
+    b.data()[end] = saved;
+    if (grow) b.pop_back();
+    // The records not delivered yet move to the front (the buffer keeps its capacity).
+    const std::size_t head = PendingTrailFile::kHead.size();
+    const std::size_t gone = end - head;
+    b.erase(head, gone);
+    p.times.erase(p.times.begin(), cut);
+    p.ends.erase(p.ends.begin(), p.ends.begin() + static_cast<std::ptrdiff_t>(n));
+    for (auto& e : p.ends) e -= gone;
+
+    const auto& t = trails[idx];
     const auto& [acct, region] = key;
-    // The body is built in a buffer kept between deliveries (its pages stay mapped); the
-    // records' arena chunks are released as soon as it is built.
-    std::size_t size = 16 + recs.size();
-    for (const auto& r : recs) size += r.second.size();
-    std::string body = std::move(delivery_scratch);
-    body.clear();
-    body.reserve(size);
-    body += "{\"Records\":[";
-    bool first = true;
-    for (const auto& [time, json] : recs) {
-      if (!first) body += ',';
-      first = false;
-      body += json.view();
-    }
-    body += "]}";
-    const std::size_t n_records = recs.size();
-    recs.clear();
-    recs.shrink_to_fit();
     DeliveredFile f;
     f.kind = "cloudtrail";
     f.account = acct;
@@ -240,13 +239,12 @@ void World::State::deliver_trail(std::uint32_t idx, bool all) {
     f.key = fmt::format("{}AWSLogs/{}{}/CloudTrail/{}/{}/{}_CloudTrail_{}_{}_{}.json.gz", prefix,
                         org, acct, region, date_path(now_), acct, region,
                         format_compact_minute(now_), jitter.alnum(16));
-    f.bytes = gzip_bytes(body);
-    delivery_scratch = std::move(body);
-    f.records = n_records;
+    f.bytes = std::move(bytes);
+    f.records = n;
     f.delivered = now_;
     deliver_file(std::move(f));
   }
-  t.latest_delivery = now_;
+  if (delivered) trails[idx].latest_delivery = now_;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -294,7 +292,6 @@ void World::flush_logs() {
   s.guardduty_export(true);
   // Nothing is pending any more: give back the buffers kept for the next deliveries.
   s.record_arena.release_free();
-  s.delivery_scratch = std::string();
 }
 
 // ---------------------------------------------------------------------------------------------
