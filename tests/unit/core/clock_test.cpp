@@ -35,6 +35,16 @@ TEST(Iso8601, formats_round_trip) {
   EXPECT_EQ(format_compact_minute(t), "19991231T2359Z");
 }
 
+TEST(Iso8601, pads_every_field) {
+  auto t = *parse_iso8601("2026-01-02T03:04:05.006007Z");
+  EXPECT_EQ(format_iso8601(t), "2026-01-02T03:04:05Z");
+  EXPECT_EQ(format_iso8601(t, TimePrecision::kMillis), "2026-01-02T03:04:05.006Z");
+  EXPECT_EQ(format_iso8601(t, TimePrecision::kMicros), "2026-01-02T03:04:05.006007Z");
+  EXPECT_EQ(format_iso8601(from_unix_seconds(0), TimePrecision::kMillis),
+            "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_iso8601(from_unix_seconds(-1)), "1969-12-31T23:59:59Z");
+}
+
 TEST(SimClock, advances_only_when_told) {
   SimClock clock(from_unix_seconds(1000));
   EXPECT_EQ(to_unix_seconds(clock.now()), 1000);
