@@ -469,7 +469,7 @@ void Call::finish() {
     }
     r += "\"}}";
 
-    HistoryRec meta;
+    RecordMeta meta;
     meta.time = now;
     meta.event_id = event_id;
     meta.event_name = op.name;
@@ -478,8 +478,8 @@ void Call::finish() {
     meta.access_key_id = caller.access_key_id;
     meta.read_only = read_only;
     meta.resources = history_resources;
-    s.emit_record(recipient_account, region, r, std::move(meta), !op.data_event, read_only,
-                  op.data_event, op.event_source,
+    s.emit_record(recipient_account, region, r, meta, !op.data_event, read_only, op.data_event,
+                  op.event_source,
                   resources.empty() ? std::string_view() : std::string_view(resources[0].second));
     s.record_scratch = std::move(r);
   };

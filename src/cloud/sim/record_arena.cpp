@@ -65,29 +65,35 @@ void RecordArena::release_free() {
   free_.clear();
 }
 
-RecordHandle RecordArena::append(std::string_view bytes) {
-  if (bytes.size() > UINT32_MAX) sim_bug("record larger than 4 GiB");
-  const auto len = static_cast<std::uint32_t>(bytes.size());
-  if (bytes.size() > kChunk / 4) {
-    auto* c = new_chunk(bytes.size());
-    std::memcpy(c->data.get(), bytes.data(), bytes.size());
-    c->used = bytes.size();
-    return RecordHandle(c, 0, len);
-  }
-  if (current_ == nullptr || current_->cap - current_->used < bytes.size()) {
-    if (current_ != nullptr && --current_->refs == 0) recycle(current_);
-    if (!free_.empty()) {
-      current_ = free_.back();
-      free_.pop_back();
-    } else {
-      current_ = new_chunk(kChunk);
+RecordHandle RecordArena::append(std::span<const std::string_view> parts) {
+  std::size_t size = 0;
+  for (const auto& p : parts) size += p.size();
+  if (size > UINT32_MAX) sim_bug("record larger than 4 GiB");
+  detail::RecordChunk* c = nullptr;
+  if (size > kChunk / 4) {
+    c = new_chunk(size);
+  } else {
+    if (current_ == nullptr || current_->cap - current_->used < size) {
+      if (current_ != nullptr && --current_->refs == 0) recycle(current_);
+      if (!free_.empty()) {
+        current_ = free_.back();
+        free_.pop_back();
+      } else {
+        current_ = new_chunk(kChunk);
+      }
+      current_->refs = 1;
     }
-    current_->refs = 1;
+    c = current_;
   }
-  const auto off = static_cast<std::uint32_t>(current_->used);
-  std::memcpy(current_->data.get() + off, bytes.data(), bytes.size());
-  current_->used += bytes.size();
-  return RecordHandle(current_, off, len);
+  const auto off = static_cast<std::uint32_t>(c->used);
+  char* out = c->data.get() + off;
+  for (const auto& p : parts) {
+    if (p.empty()) continue;
+    std::memcpy(out, p.data(), p.size());
+    out += p.size();
+  }
+  c->used += size;
+  return RecordHandle(c, off, static_cast<std::uint32_t>(size));
 }
 
 }  // namespace firebreak::cloud::sim

@@ -11,9 +11,11 @@
 // Not thread-safe: like the rest of World::State, used with the world lock held. The arena must
 // outlive every handle (World::State declares it before anything that holds one).
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -58,6 +60,11 @@ class RecordHandle {
     return c_ == nullptr ? std::string_view() : std::string_view(c_->data.get() + off_, len_);
   }
   [[nodiscard]] std::size_t size() const { return len_; }
+  // A handle on bytes [off, off + len) of this one.
+  [[nodiscard]] RecordHandle sub(std::uint32_t off, std::uint32_t len) const {
+    if (c_ == nullptr) return {};
+    return RecordHandle(c_, off_ + off, std::min(len, len_ - std::min(off, len_)));
+  }
   [[nodiscard]] bool empty() const { return len_ == 0; }
 
  private:
@@ -81,7 +88,9 @@ class RecordArena {
 
   // Copies `bytes` into the arena. Records larger than a quarter chunk get a chunk of their own
   // (freed, not pooled, when released).
-  RecordHandle append(std::string_view bytes);
+  RecordHandle append(std::string_view bytes) { return append(std::span(&bytes, 1)); }
+  // Appends the concatenation of `parts` as one record.
+  RecordHandle append(std::span<const std::string_view> parts);
 
   // Frees the chunks on the free list (kept for reuse otherwise).
   void release_free();

@@ -18,6 +18,7 @@
 #include <optional>
 #include <queue>
 #include <set>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -583,13 +584,53 @@ struct TrailRec {
   TimePoint next_delivery{};
 };
 
+// What the recorder knows about a record besides its JSON (views, valid during emit_record).
+struct RecordMeta {
+  TimePoint time{};
+  std::string_view event_id, event_name, event_source, username, access_key_id;
+  bool read_only = false;
+  std::span<const std::pair<std::string, std::string>> resources;  // (type, name) for lookups
+};
+
+// An event-history entry (LookupEvents): the record and its lookup fields live in one blob in the
+// record arena (see emit_record), so an entry costs no allocation of its own.
 struct HistoryRec {
+  struct Span {
+    std::uint32_t off = 0, len = 0;
+  };
   TimePoint time{};
   TimePoint visible{};
-  std::string event_id, event_name, event_source, username, access_key_id;
   bool read_only = false;
-  std::vector<std::pair<std::string, std::string>> resources;  // type, name
-  RecordHandle json;
+  RecordHandle blob;
+  Span json_, event_id_, event_name_, event_source_, username_, access_key_id_, resources_;
+
+  [[nodiscard]] std::string_view json() const { return at(json_); }
+  [[nodiscard]] std::string_view event_id() const { return at(event_id_); }
+  [[nodiscard]] std::string_view event_name() const { return at(event_name_); }
+  [[nodiscard]] std::string_view event_source() const { return at(event_source_); }
+  [[nodiscard]] std::string_view username() const { return at(username_); }
+  [[nodiscard]] std::string_view access_key_id() const { return at(access_key_id_); }
+  // True when f(type, name) is true for one of the record's resources.
+  template <class F>
+  [[nodiscard]] bool any_resource(F&& f) const {
+    std::string_view r = at(resources_);
+    auto next = [&r] {
+      std::uint32_t n = 0;
+      std::memcpy(&n, r.data(), sizeof n);
+      const std::string_view v = r.substr(sizeof n, n);
+      r.remove_prefix(sizeof n + n);
+      return v;
+    };
+    while (!r.empty()) {
+      const std::string_view type = next();
+      const std::string_view name = next();
+      if (f(type, name)) return true;
+    }
+    return false;
+  }
+
+ private:
+  [[nodiscard]] std::string_view at(Span s) const { return blob.view().substr(s.off, s.len); }
 };
 
 struct FindingRec {
@@ -681,7 +722,8 @@ struct World::State {
   // First, so that it outlives every record handle held below (history, trails, timers).
   RecordArena record_arena;
   std::string record_scratch;    // the record being built by Call::finish
-  std::string envelope_scratch;  // the EventBridge envelope being published
+  std::string envelope_scratch;  // the EventBridge envelope head being written
+  std::string meta_scratch;      // the lookup fields being packed (emit_record)
 
   WorldOptions options;
   std::unique_ptr<SimClock> own_clock;
@@ -854,7 +896,7 @@ struct World::State {
 
   // ---- logs (trail.cpp, guardduty.cpp) ----
   void emit_record(std::uint16_t recipient, std::string_view region, std::string_view record_json,
-                   HistoryRec&& meta, bool management, bool read_only, bool data_event,
+                   const RecordMeta& meta, bool management, bool read_only, bool data_event,
                    std::string_view event_source, std::string_view resource_arn);
   void deliver_trail(std::uint32_t trail, bool all);
   void schedule_trail(std::uint32_t trail);

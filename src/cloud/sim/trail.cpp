@@ -84,72 +84,93 @@ bool selectors_accept(const EventSelectorsRec& sel, bool management, bool read_o
 }  // namespace
 
 void World::State::emit_record(std::uint16_t recipient, std::string_view region,
-                               std::string_view record_json, HistoryRec&& meta, bool management,
-                               bool read_only, bool data_event, std::string_view event_source,
-                               std::string_view resource_arn) {
+                               std::string_view record_json, const RecordMeta& meta,
+                               bool management, bool read_only, bool data_event,
+                               std::string_view event_source, std::string_view resource_arn) {
   (void)data_event;
   ++record_count;
-  const TimePoint time = meta.time;
   for (const auto& sink : sinks) sink->on_record(record_json);
   if (options.keep_records)
     all_records.emplace_back(recipient, std::make_shared<const std::string>(record_json));
-
-  // The record's bytes are stored once (in the arena) and shared by the event history and the
-  // EventBridge envelope scheduled below; each trail appends them to its next file's body.
-  RecordHandle json;
-  auto stored = [&]() -> const RecordHandle& {
-    if (json.empty()) json = record_arena.append(record_json);
-    return json;
-  };
-
-  if (management) {
-    auto& sc = scopes[scope_for(recipient, region)];
-    meta.visible = meta.time + options.lookup_latency;
-    meta.json = stored();
-    sc.history.push_back(std::move(meta));
-    while (sc.history.size() > options.event_history_limit ||
-           (!sc.history.empty() && now_ - sc.history.front().time > std::chrono::hours(24 * 90)))
-      sc.history.pop_front();
-  }
 
   for (std::uint32_t i = 0; i < trails.size(); ++i) {
     auto& t = trails[i];
     if (!trail_covers(*this, t, recipient, region, event_source)) continue;
     if (!selectors_accept(t.selectors, management, read_only, event_source, resource_arn)) continue;
-    t.pending[{accounts[recipient].id, std::string(region)}].append(time, record_json);
+    t.pending[{accounts[recipient].id, std::string(region)}].append(meta.time, record_json);
+  }
+  if (!management) return;
+
+  // A management event goes to the event history and (writes, unless configured otherwise) to
+  // EventBridge. Both are stored as one blob in the record arena, no allocation per record:
+  //   [envelope head][record]['}'] [event id][name][source][user name][access key][resources]
+  // so that the EventBridge envelope is a contiguous prefix and the history's record the part
+  // inside it. The envelope's id and delivery jitter are drawn now (the order of draws from the
+  // generators is part of the world's determinism).
+  const bool eventbridge = (!read_only || options.eventbridge_read_only_events) &&
+                           (!sinks.empty() || !eventbridge_queues.empty());
+  std::string head = std::move(envelope_scratch);
+  head.clear();
+  Duration latency{};
+  if (eventbridge) {
+    head += R"({"version":"0","id":")";
+    head += uuid();
+    head += R"(","detail-type":"AWS API Call via CloudTrail","source":"aws.)";
+    head += event_source.substr(0, event_source.find('.'));
+    head += R"(","account":")";
+    head += accounts[recipient].id;
+    head += R"(","time":")";
+    head += format_iso8601(meta.time);
+    head += R"(","region":")";
+    head += region;
+    head += R"(","resources":[],"detail":)";
+    latency = options.eventbridge_latency +
+              std::chrono::duration_cast<Duration>(options.eventbridge_latency * jitter.unit());
+  }
+  // Resources as (type, name), each string preceded by its length (4 bytes).
+  std::string packed = std::move(meta_scratch);
+  packed.clear();
+  for (const auto& [type, name] : meta.resources) {
+    for (std::string_view v : {std::string_view(type), std::string_view(name)}) {
+      const auto n = static_cast<std::uint32_t>(v.size());
+      packed.append(reinterpret_cast<const char*>(&n), sizeof n);
+      packed += v;
+    }
+  }
+  const std::string_view parts[] = {
+      head,          record_json,        eventbridge ? std::string_view("}") : std::string_view(),
+      meta.event_id, meta.event_name,    meta.event_source,
+      meta.username, meta.access_key_id, packed};
+  HistoryRec h;
+  h.time = meta.time;
+  h.visible = meta.time + options.lookup_latency;
+  h.read_only = meta.read_only;
+  h.blob = record_arena.append(parts);
+  std::uint32_t off = 0;
+  HistoryRec::Span* spans[] = {nullptr,      &h.json_,          nullptr,
+                               &h.event_id_, &h.event_name_,    &h.event_source_,
+                               &h.username_, &h.access_key_id_, &h.resources_};
+  for (std::size_t i = 0; i < std::size(parts); ++i) {
+    const auto len = static_cast<std::uint32_t>(parts[i].size());
+    if (spans[i] != nullptr) *spans[i] = {off, len};
+    off += len;
+  }
+  const auto envelope_len = static_cast<std::uint32_t>(head.size() + record_json.size() + 1);
+  envelope_scratch = std::move(head);
+  meta_scratch = std::move(packed);
+
+  if (eventbridge) {
+    after(latency,
+          [this, acct = recipient, reg = std::string(region), env = h.blob.sub(0, envelope_len)] {
+            publish_eventbridge(acct, reg, env.view());
+          });
   }
 
-  if (management && (!read_only || options.eventbridge_read_only_events) &&
-      (!sinks.empty() || !eventbridge_queues.empty())) {
-    // The envelope is written when it is published; its id and delivery jitter are drawn now
-    // (the order of draws from the generators is part of the world's determinism).
-    std::string id = uuid();
-    const auto latency =
-        options.eventbridge_latency +
-        std::chrono::duration_cast<Duration>(options.eventbridge_latency * jitter.unit());
-    std::string svc(event_source.substr(0, event_source.find('.')));
-    after(latency, [this, acct = recipient, reg = std::string(region), id = std::move(id),
-                    svc = std::move(svc), time, rec = stored()] {
-      std::string env = std::move(envelope_scratch);
-      env.clear();
-      env += R"({"version":"0","id":")";
-      env += id;
-      env += R"(","detail-type":"AWS API Call via CloudTrail","source":")";
-      env += "aws.";
-      env += svc;
-      env += R"(","account":")";
-      env += accounts[acct].id;
-      env += R"(","time":")";
-      env += format_iso8601(time);
-      env += R"(","region":")";
-      env += reg;
-      env += R"(","resources":[],"detail":)";
-      env += rec.view();
-      env += '}';
-      publish_eventbridge(acct, reg, env);
-      envelope_scratch = std::move(env);
-    });
-  }
+  auto& sc = scopes[scope_for(recipient, region)];
+  sc.history.push_back(std::move(h));
+  while (sc.history.size() > options.event_history_limit ||
+         (!sc.history.empty() && now_ - sc.history.front().time > std::chrono::hours(24 * 90)))
+    sc.history.pop_front();
 }
 
 void World::State::publish_eventbridge(std::uint16_t account, std::string_view region,
@@ -648,33 +669,33 @@ Result<std::vector<LookedUpEvent>> SimCloudTrail::lookup_events(const LookupEven
           bool match = true;
           for (const auto& a : req.attributes) {
             if (a.key == "EventId")
-              match = h.event_id == a.value;
+              match = h.event_id() == a.value;
             else if (a.key == "EventName")
-              match = h.event_name == a.value;
+              match = h.event_name() == a.value;
             else if (a.key == "ReadOnly")
               match = (h.read_only ? "true" : "false") == a.value;
             else if (a.key == "Username")
-              match = h.username == a.value;
+              match = h.username() == a.value;
             else if (a.key == "EventSource")
-              match = h.event_source == a.value;
+              match = h.event_source() == a.value;
             else if (a.key == "AccessKeyId")
-              match = h.access_key_id == a.value;
+              match = h.access_key_id() == a.value;
             else if (a.key == "ResourceType" || a.key == "ResourceName") {
-              match = std::any_of(h.resources.begin(), h.resources.end(), [&](const auto& r) {
-                return (a.key == "ResourceType" ? r.first : r.second) == a.value;
+              match = h.any_resource([&](std::string_view type, std::string_view name) {
+                return (a.key == "ResourceType" ? type : name) == a.value;
               });
             }
           }
           if (!match) continue;
           LookedUpEvent e;
-          e.event_id = h.event_id;
-          e.event_name = h.event_name;
-          e.event_source = h.event_source;
-          e.username = h.username;
-          e.access_key_id = h.access_key_id;
+          e.event_id = std::string(h.event_id());
+          e.event_name = std::string(h.event_name());
+          e.event_source = std::string(h.event_source());
+          e.username = std::string(h.username());
+          e.access_key_id = std::string(h.access_key_id());
           e.event_time = h.time;
           e.read_only = h.read_only;
-          e.cloudtrail_event = std::string(h.json.view());
+          e.cloudtrail_event = std::string(h.json());
           out.push_back(std::move(e));
         }
         return out;
