@@ -253,6 +253,34 @@ TEST(CloudTrailLookup, answers_newest_first_with_filters) {
   ASSERT_TRUE(r);
   ASSERT_EQ(r->size(), 1u);
   EXPECT_EQ(r->front().event_name, "CreateAccessKey");
+  // Every field of the entry agrees with the record it carries.
+  const LookedUpEvent e = r->front();  // a copy: r is reassigned below
+  const Json rec = Json::parse(e.cloudtrail_event);
+  EXPECT_EQ(rec["eventID"], e.event_id);
+  EXPECT_EQ(rec["eventName"], "CreateAccessKey");
+  EXPECT_EQ(e.event_source, "iam.amazonaws.com");
+  EXPECT_EQ(rec["userIdentity"]["accessKeyId"], e.access_key_id);
+  EXPECT_EQ(e.access_key_id, org.admin.access_key_id);
+  EXPECT_FALSE(e.username.empty());
+  EXPECT_FALSE(e.read_only);
+  // The second resource of the same record (the user), by name and by type; and by event id.
+  req.attributes = {{"ResourceName", "u1"}};
+  r = s->cloudtrail().lookup_events(req);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->size(), 2u);  // CreateUser u1, CreateAccessKey for u1
+  req.attributes = {{"ResourceType", "AWS::IAM::AccessKey"}};
+  r = s->cloudtrail().lookup_events(req);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->size(), 1u);
+  req.attributes = {{"EventId", e.event_id}};
+  r = s->cloudtrail().lookup_events(req);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ(r->front().cloudtrail_event, e.cloudtrail_event);
+  req.attributes = {{"Username", e.username}};
+  r = s->cloudtrail().lookup_events(req);
+  ASSERT_TRUE(r);
+  EXPECT_GE(r->size(), 3u);
 }
 
 // Runs one scripted incident and returns every delivered byte (keys and contents).
