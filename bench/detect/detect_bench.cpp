@@ -23,13 +23,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "bench_clock.h"
 #include "firebreak/core/fs.h"
 #include "firebreak/detect/correlation.h"
 #include "firebreak/detect/detector.h"
@@ -45,37 +45,15 @@ namespace {
 
 bool g_cpu_clock = false;  // --clock cpu
 
-double now_seconds(bool cpu) {
-  if (cpu) {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-  }
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 // Best of `repeat` runs in wall time.
 double best_of_wall(int repeat, const std::function<void()>& fn) {
-  double best = 1e300;
-  for (int i = 0; i < repeat; ++i) {
-    const double t0 = now_seconds(false);
-    fn();
-    best = std::min(best, now_seconds(false) - t0);
-  }
-  return best;
+  return bench::best_of(repeat, false, fn);
 }
 
 // Best of `repeat` runs of single-threaded work: wall time, or with --clock cpu the CPU time of
-// the measuring thread (not inflated by waiting for a core on a loaded machine).
+// the measuring thread.
 double best_of(int repeat, const std::function<void()>& fn) {
-  if (!g_cpu_clock) return best_of_wall(repeat, fn);
-  double best = 1e300;
-  for (int i = 0; i < repeat; ++i) {
-    const double t0 = now_seconds(true);
-    fn();
-    best = std::min(best, now_seconds(true) - t0);
-  }
-  return best;
+  return bench::best_of(repeat, g_cpu_clock, fn);
 }
 
 // Bare baseline: simdjson DOM parse of every line, touching each document.

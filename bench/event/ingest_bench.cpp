@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_clock.h"
 #include "firebreak/core/fs.h"
 #include "firebreak/event/generate.h"
 #include "firebreak/event/parallel.h"
@@ -71,24 +72,8 @@ class CountSink final : public event::EventSink {
 // that use more than one thread are always wall time.
 bool g_cpu_clock = false;
 
-double now(bool cpu) {
-  if (cpu) {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-  }
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 double seconds_of(const std::function<void()>& fn, int repeat, bool threads = false) {
-  const bool cpu = g_cpu_clock && !threads;
-  double best = 1e300;
-  for (int i = 0; i < repeat; ++i) {
-    const double t0 = now(cpu);
-    fn();
-    best = std::min(best, now(cpu) - t0);
-  }
-  return best;
+  return bench::best_of(repeat, g_cpu_clock && !threads, fn);
 }
 
 std::string slurp(const fs::path& p) {
