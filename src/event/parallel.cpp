@@ -39,7 +39,10 @@ using Unit = std::variant<FileUnit, ChunkUnit, ErrorUnit>;
 // A queue whose chunk units are bounded (memory); file and error units are small.
 class WorkQueue {
  public:
-  explicit WorkQueue(std::size_t max_chunks) : max_chunks_(max_chunks) {}
+  // At most `max_chunks` chunks wait in the queue; `workers` more may be in the workers' hands
+  // and one in the producer's.
+  WorkQueue(std::size_t max_chunks, std::size_t workers)
+      : max_chunks_(max_chunks), max_buffers_(max_chunks + workers + 1) {}
 
   void push(Unit u) {
     std::unique_lock lock(mu_);
@@ -50,7 +53,10 @@ class WorkQueue {
     ready_.notify_one();
   }
   // Chunk buffers are recycled: fresh multi-megabyte allocations would be mapped and faulted in
-  // for every chunk.
+  // for every chunk. The pool keeps as many as can be in use at once (queued, in the workers'
+  // hands and being filled); a smaller pool dropped one buffer per chunk and the producer faulted
+  // in a fresh one, which held two workers to the speed of one.
+  // Called by the producer only (max_chunk_bytes_ is its own).
   std::unique_ptr<char[]> take_buffer(std::size_t size, std::size_t& capacity) {
     {
       std::lock_guard lock(mu_);
@@ -63,12 +69,16 @@ class WorkQueue {
         }
       }
     }
-    capacity = std::max(size, max_chunk_bytes_);
+    // A chunk can outgrow the expected size (the producer's window holds more than one chunk's
+    // worth); buffers grow with headroom and every later one is that big, so that pooled buffers
+    // fit the next chunks instead of being dropped for being a few bytes short.
+    if (size > max_chunk_bytes_) max_chunk_bytes_ = size + size / 4;
+    capacity = max_chunk_bytes_;
     return std::unique_ptr<char[]>(new char[capacity]);
   }
   void give_buffer(std::unique_ptr<char[]> buf, std::size_t capacity) {
     std::lock_guard lock(mu_);
-    if (pool_.size() < max_chunks_ + 2) pool_.emplace_back(std::move(buf), capacity);
+    if (pool_.size() < max_buffers_) pool_.emplace_back(std::move(buf), capacity);
   }
   void set_chunk_bytes(std::size_t n) { max_chunk_bytes_ = n; }
 
@@ -94,7 +104,7 @@ class WorkQueue {
   std::mutex mu_;
   std::condition_variable ready_, space_;
   std::deque<Unit> items_;
-  std::size_t chunks_ = 0, max_chunks_;
+  std::size_t chunks_ = 0, max_chunks_, max_buffers_;
   bool closed_ = false;
   std::vector<std::pair<std::unique_ptr<char[]>, std::size_t>> pool_;
   std::size_t max_chunk_bytes_ = 0;
@@ -195,7 +205,7 @@ ParallelReadResult read_parallel(const std::vector<std::filesystem::path>& paths
   result.sinks.reserve(n);
   for (std::size_t w = 0; w < n; ++w) result.sinks.push_back(make_sink(w));
 
-  WorkQueue queue(2 * n);
+  WorkQueue queue(2 * n, n);
   queue.set_chunk_bytes(parallel.chunk_bytes + (parallel.chunk_bytes / 4) +
                         simdjson::SIMDJSON_PADDING);
   std::vector<ReadSummary> summaries(n);
