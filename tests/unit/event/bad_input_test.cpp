@@ -1,17 +1,20 @@
 // Bad input: every case gives an error naming the file and record (index or line) and what is
 // wrong; the other records and files are still read; nothing crashes or hangs.
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "event_test_helpers.h"
 #include "firebreak/event/reader.h"
 #include "testdata.h"
 
 namespace firebreak::event {
 namespace {
+
+using test::gzip;
+using test::rec;
 
 struct Collect final : EventSink {
   std::vector<std::string> ids;
@@ -26,25 +29,6 @@ struct Collect final : EventSink {
     return i < errors.size() && errors[i].find(text) != std::string::npos;
   }
 };
-
-std::string rec(const std::string& id, const std::string& extra = "") {
-  return R"({"eventVersion":"1.09","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","eventTime":"2024-05-06T07:00:00Z","eventID":")" +
-         id + "\"" + extra + "}";
-}
-
-std::string gzip(const std::string& in) {
-  z_stream zs{};
-  deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string out(compressBound(in.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
 
 Collect read(const std::string& bytes, const std::string& name, ReadOptions o = {},
              ReadSummary* summary = nullptr) {

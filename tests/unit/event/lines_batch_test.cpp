@@ -4,7 +4,6 @@
 // one-parse-per-line path (compared directly, on hand-written and on generated input). They also
 // check the in-place reads (read_padded, bytes lent by memory and gzip streams).
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <cstring>
 #include <filesystem>
@@ -14,12 +13,16 @@
 #include <string>
 #include <vector>
 
+#include "event_test_helpers.h"
 #include "firebreak/event/reader.h"
 #include "input.h"
 #include "reader_impl.h"
 
 namespace firebreak::event {
 namespace {
+
+using test::gzip;
+using test::rec;
 
 // Everything a read produced, in order, as text: events with their location, errors as described.
 struct Transcript final : EventSink {
@@ -40,25 +43,6 @@ struct Transcript final : EventSink {
     return out;
   }
 };
-
-std::string gzip(const std::string& in) {
-  z_stream zs{};
-  deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string out(compressBound(in.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-
-std::string rec(const std::string& id, const std::string& extra = "") {
-  return R"({"eventVersion":"1.09","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","eventTime":"2024-05-06T07:00:00Z","eventID":")" +
-         id + "\"" + extra + "}";
-}
 
 // Reads `bytes` with the reader core, batched or one line at a time.
 Transcript core_read(const std::string& bytes, bool batched, ReadOptions o = {},
