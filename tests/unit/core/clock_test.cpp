@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <string>
+
 namespace firebreak {
 namespace {
 using namespace std::chrono_literals;
@@ -25,6 +28,44 @@ TEST(Iso8601, rejects_malformed_and_out_of_range) {
                           "2021-03-04T05:06:07+2", "garbage-in-the-morning"}) {
     EXPECT_FALSE(parse_iso8601(bad)) << bad;
   }
+}
+
+// "YYYY-MM-DDTHH:MM:SSZ" has a fast path of its own; "+00:00" instead of "Z" takes the general
+// one. They must agree on every value and on every rejection.
+TEST(Iso8601, the_utc_seconds_fast_path_agrees_with_the_general_parser) {
+  std::uint64_t x = 0x9E3779B97F4A7C15ull;
+  auto next = [&] { return x = x * 6364136223846793005ull + 1442695040888963407ull; };
+  int checked = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const std::uint64_t r = next();
+    // Mostly plausible fields, with out-of-range years, months, days, hours and seconds mixed in.
+    const unsigned year =
+        (i % 7 == 0) ? static_cast<unsigned>(r % 10000) : 1670 + static_cast<unsigned>(r % 600);
+    const unsigned month = static_cast<unsigned>((r >> 16) % 14);
+    const unsigned day = static_cast<unsigned>((r >> 24) % 33);
+    const unsigned hour = static_cast<unsigned>((r >> 32) % 25);
+    const unsigned minute = static_cast<unsigned>((r >> 40) % 61);
+    const unsigned second = static_cast<unsigned>((r >> 48) % 62);
+    char fast[32], general[32];
+    std::snprintf(fast, sizeof fast, "%04u-%02u-%02uT%02u:%02u:%02uZ", year, month, day, hour,
+                  minute, second);
+    std::snprintf(general, sizeof general, "%04u-%02u-%02uT%02u:%02u:%02u+00:00", year, month, day,
+                  hour, minute, second);
+    std::string s = fast;
+    if (i % 11 == 0) s[static_cast<std::size_t>((r >> 56) % 19)] = "x/:9 -"[r % 6];  // a bad byte
+    const auto a = parse_iso8601(s);
+    const auto b = parse_iso8601(i % 11 == 0 ? s.substr(0, 19) + "+00:00" : general);
+    ASSERT_EQ(a.has_value(), b.has_value()) << s;
+    if (a) {
+      EXPECT_EQ(*a, *b) << s;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 5000);
+  EXPECT_FALSE(parse_iso8601("1677-01-01T00:00:00Z"));  // before what a TimePoint holds
+  EXPECT_FALSE(parse_iso8601("2262-06-01T00:00:00Z"));  // after it
+  EXPECT_EQ(to_unix_seconds(*parse_iso8601("2016-12-31T23:59:60Z")),
+            to_unix_seconds(*parse_iso8601("2016-12-31T23:59:59Z")));  // leap second
 }
 
 TEST(Iso8601, formats_round_trip) {
