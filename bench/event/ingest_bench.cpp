@@ -362,7 +362,8 @@ int main(int argc, char** argv) {
     const double ingest = seconds_of(
         [&] {
           s = CountSink();
-          for (const auto& d : docs) r_ingest.read_buffer(std::string_view(d.data(), d.size()), "doc", s);
+          for (const auto& d : docs)
+            r_ingest.read_buffer(std::string_view(d.data(), d.size()), "doc", s);
         },
         repeat);
     line("firebreak ingest, 1 thread (from memory)", bytes, ingest, base);
@@ -371,7 +372,8 @@ int main(int argc, char** argv) {
     const double padded = seconds_of(
         [&] {
           sp = CountSink();
-          for (const auto& d : docs) r_padded.read_padded(std::string_view(d.data(), d.size()), "doc", sp);
+          for (const auto& d : docs)
+            r_padded.read_padded(std::string_view(d.data(), d.size()), "doc", sp);
         },
         repeat);
     line("firebreak ingest, 1 thread, read_padded (in place, memory)", bytes, padded, base);

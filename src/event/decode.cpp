@@ -63,14 +63,6 @@ Status expect_kind(Value root, std::string_view key, Value::Kind want, const Rec
               ErrorContext{.where = ref.describe()});
 }
 
-Status expect_time(Value root, std::string_view key, const RecordRef& ref, bool any_case = false) {
-  const auto s = string_at(root, key, any_case);
-  if (s.empty() || parse_iso8601(s)) return {};
-  return fail(ErrorCode::kParse,
-              fmt::format("field '{}' is not an ISO 8601 time: '{}'", key, s.substr(0, 64)),
-              ErrorContext{.where = ref.describe()});
-}
-
 }  // namespace
 
 namespace {

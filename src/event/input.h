@@ -120,6 +120,11 @@ class Window {
   // error() says whether the end was an error). May move the data: views are invalidated.
   bool fill();
   [[nodiscard]] bool eof() const noexcept { return eof_; }
+  // True when the window already holds everything the stream has (it lent all its bytes, or the
+  // end was reached without error): fill() would add nothing.
+  [[nodiscard]] bool holds_all() const noexcept {
+    return (lent_ && lent_rest_) || (eof_ && !error_);
+  }
   [[nodiscard]] const std::optional<Error>& error() const noexcept { return error_; }
   // Fills until size() >= n or the end.
   void fill_to(std::size_t n) {

@@ -157,9 +157,30 @@ Sniff ReaderCore::sniff(Window& w) {
     out.layout = Layout::kDocument;
     return out;
   }
+  const auto head = v0.substr(first, kSniffBytes);
+  if (w.holds_all() && w.size() <= options_.max_document_bytes &&
+      std::memchr(head.data(), '\n', head.size()) == nullptr) {
+    out.layout = Layout::kLongFirstLine;
+    return out;
+  }
+  sniff_object_lines(w, out);
+  return out;
+}
+
+void ReaderCore::sniff_object_lines(Window& w, Sniff& out) {
   // '{': a document, or JSON Lines. JSON Lines when one of the first two non-blank lines is a
   // complete object on its own (so a broken first line does not hide the format) and there is
   // more than one non-blank line. A pretty-printed document has no line that is a whole object.
+  auto line_end = [&](std::size_t from) {
+    for (;;) {
+      const auto v = w.view();
+      const auto nl = v.find('\n', from);
+      if (nl != std::string_view::npos) return nl;
+      if (v.size() > options_.max_document_bytes || !w.fill()) return v.size();
+    }
+  };
+  std::size_t first = 0;
+  while (first < w.size() && is_ws(w.view()[first])) ++first;
   const std::size_t e1 = line_end(first);
   std::size_t s2 = e1;
   {
@@ -173,7 +194,7 @@ Sniff ReaderCore::sniff(Window& w) {
   }
   if (s2 >= w.size()) {
     out.layout = Layout::kDocument;  // a single line (or a single value)
-    return out;
+    return;
   }
   bool lines = is_single_object_line(w.view().substr(first, e1 - first));
   if (!lines) {
@@ -181,7 +202,6 @@ Sniff ReaderCore::sniff(Window& w) {
     lines = is_single_object_line(w.view().substr(s2, e2 - s2));
   }
   out.layout = lines ? Layout::kJsonLines : Layout::kDocument;
-  return out;
 }
 
 void ReaderCore::read_stream(ByteStream& stream, const std::shared_ptr<const std::string>& file,
@@ -200,6 +220,18 @@ void ReaderCore::read_stream(ByteStream& stream, const std::shared_ptr<const std
     case Layout::kJsonLines:
     case Layout::kFlowLog: read_lines(w, sn, file, sink, s); break;
     case Layout::kDocument: read_document(w, file, sink, s); break;
+    case Layout::kLongFirstLine: {
+      bool whole = false;
+      simdjson::error_code parse_err = simdjson::SUCCESS;
+      if (read_whole_document(w, file, sink, s, whole, parse_err)) break;
+      sniff_object_lines(w, sn);
+      if (sn.layout == Layout::kJsonLines) {
+        read_lines(w, sn, file, sink, s);
+      } else {
+        split_document(w, file, sink, s, whole, parse_err);
+      }
+      break;
+    }
   }
   // Drain what is left so `bytes` counts the whole file and a late stream error is seen.
   while (w.size() > 0 || !w.eof()) {
@@ -208,7 +240,7 @@ void ReaderCore::read_stream(ByteStream& stream, const std::shared_ptr<const std
   }
   s.bytes += w.offset();
   if (w.error() && sn.layout != Layout::kJsonLines && sn.layout != Layout::kFlowLog &&
-      sn.layout != Layout::kDocument) {
+      sn.layout != Layout::kDocument && sn.layout != Layout::kLongFirstLine) {
     skip(Error(w.error()->code(), w.error()->message(), ErrorContext{.where = *file}), sink, s);
   }
 }
@@ -344,6 +376,19 @@ std::size_t ReaderCore::lines_batched(std::string_view bytes, std::size_t pos, s
     if ((*it).get(root) != simdjson::SUCCESS) return pos;
     const std::size_t ds = base + it.current_index();
     std::size_t le;
+    if (ds == pos && bytes[ds] == '{') {
+      // The usual line: an object from the line's first byte to its newline (no search needed).
+      const std::size_t de = ds + it.source().size();
+      if (de < end && bytes[de] == '\n' && de - pos <= options_.max_record_bytes) {
+        ref.index = line_no - 1;
+        ref.line = line_no;
+        emit_root(root, ref, true, sink, s);
+        ++line_no;
+        pos = de + 1;
+        if (pos >= end) return end;
+        continue;
+      }
+    }
     for (;;) {
       const void* nl = std::memchr(bytes.data() + pos, '\n', end - pos);
       le = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data()) : end;
@@ -438,9 +483,18 @@ class SplitToRecords final : public SplitHandler {
 
 void ReaderCore::read_document(Window& w, const std::shared_ptr<const std::string>& file,
                                EventSink& sink, ReadSummary& s) {
-  w.fill_to(options_.max_document_bytes + 1);
-  const bool whole = w.eof() && !w.error() && w.size() <= options_.max_document_bytes;
+  bool whole = false;
   simdjson::error_code parse_err = simdjson::SUCCESS;
+  if (read_whole_document(w, file, sink, s, whole, parse_err)) return;
+  split_document(w, file, sink, s, whole, parse_err);
+}
+
+bool ReaderCore::read_whole_document(Window& w, const std::shared_ptr<const std::string>& file,
+                                     EventSink& sink, ReadSummary& s, bool& whole,
+                                     simdjson::error_code& parse_err) {
+  w.fill_to(options_.max_document_bytes + 1);
+  whole = w.eof() && !w.error() && w.size() <= options_.max_document_bytes;
+  parse_err = simdjson::SUCCESS;
   if (whole) {
     // Fast path: the whole document in one simdjson parse.
     const auto v = w.view();
@@ -457,9 +511,15 @@ void ReaderCore::read_document(Window& w, const std::shared_ptr<const std::strin
     parse_err = doc_parser_.parse(v.data(), v.size(), false).get(root);
     if (!parse_err) {
       emit_root(root, RecordRef{file, 0, 0}, false, sink, s);
-      return;
+      return true;
     }
   }
+  return false;
+}
+
+void ReaderCore::split_document(Window& w, const std::shared_ptr<const std::string>& file,
+                                EventSink& sink, ReadSummary& s, bool whole,
+                                simdjson::error_code parse_err) {
   // Too large to parse whole, malformed, or cut short: split it into records, so one bad record
   // (or a truncated end) costs only itself.
   SplitToRecords handler(

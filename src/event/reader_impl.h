@@ -18,7 +18,11 @@ enum class Layout : std::uint8_t {
   kJsonLines,  // one JSON value per line
   kFlowLog,    // VPC Flow Logs text
   kDocument,   // one JSON document (a container or a single record)
-  kUnknown,    // none of the above
+  // Starts with '{' and has no newline in the sniffing head, the whole input in the window: a
+  // one-line document (a delivery file) unless it fails to parse whole, then sniffed line by line.
+  // (Finding where a one-line document's line ends would scan all of it before the parse does.)
+  kLongFirstLine,
+  kUnknown,  // none of the above
 };
 
 struct Sniff {
@@ -80,8 +84,18 @@ class ReaderCore {
   void process_line(std::string_view line, std::uint64_t line_no, Sniff& sniff,
                     const std::shared_ptr<const std::string>& file, EventSink& sink,
                     ReadSummary& s);
+  // JSON Lines or a document, for input that starts with '{' (sn.layout is set).
+  void sniff_object_lines(Window& w, Sniff& sn);
   void read_document(Window& w, const std::shared_ptr<const std::string>& file, EventSink& sink,
                      ReadSummary& s);
+  // A document's fast path: parses it whole when it fits the window and emits its records.
+  // False when it was not read: `whole` says whether it was parsed (and `parse_err` why it failed).
+  bool read_whole_document(Window& w, const std::shared_ptr<const std::string>& file,
+                           EventSink& sink, ReadSummary& s, bool& whole,
+                           simdjson::error_code& parse_err);
+  // The slow path: splits the document into records, so one bad record costs only itself.
+  void split_document(Window& w, const std::shared_ptr<const std::string>& file, EventSink& sink,
+                      ReadSummary& s, bool whole, simdjson::error_code parse_err);
   void emit_root(simdjson::dom::element root, const RecordRef& ref, bool line_format,
                  EventSink& sink, ReadSummary& s);
   void emit_record(simdjson::dom::element record, const RecordRef& ref, bool lookup,

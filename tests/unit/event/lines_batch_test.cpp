@@ -4,6 +4,7 @@
 // one-parse-per-line path (compared directly, on hand-written and on generated input). They also
 // check the in-place reads (read_padded, bytes lent by memory and gzip streams).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
@@ -250,6 +251,67 @@ TEST(LinesBatch, generated_mixtures_read_the_same_batched_and_line_by_line) {
     SCOPED_TRACE("round " + std::to_string(round));
     expect_same_as_per_line(bytes);
   }
+}
+
+// A first line longer than the sniffing head (64 KiB) is decided by the parse when the whole input
+// is in memory (a one-line delivery document is not scanned for a newline first); from a file the
+// line is searched as before. Both must read the same.
+Transcript read_every_way(const std::string& bytes) {
+  Reader r;
+  Transcript buffer, padded, file;
+  const auto sb = r.read_buffer(bytes, "f", buffer);
+  std::string copy = bytes;
+  copy.append(kReadPadding, '\0');
+  const auto sp = r.read_padded(std::string_view(copy.data(), bytes.size()), "f", padded);
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("firebreak-long-line-" + std::to_string(::getpid()) + ".json");
+  std::ofstream(path, std::ios::binary) << bytes;
+  Reader rf;
+  rf.read_file(path, file);
+  std::filesystem::remove(path);
+  EXPECT_EQ(padded.text(), buffer.text());
+  EXPECT_EQ(sp.events, sb.events);
+  EXPECT_EQ(sp.skipped, sb.skipped);
+  EXPECT_EQ(file.events, buffer.events);  // (the file's name differs from "f")
+  EXPECT_EQ(file.errors, buffer.errors);
+  return buffer;
+}
+
+TEST(LinesBatch, a_first_line_longer_than_the_sniffing_head_is_read_as_what_it_is) {
+  const std::string pad = R"(,"requestParameters":{"note":")" + std::string(70000, 'x') + "\"}";
+  // A one-line delivery document of 100 records, the first one long.
+  std::string doc = R"({"Records":[)" + rec("r0", pad);
+  for (int i = 1; i < 100; ++i) doc += "," + rec("r" + std::to_string(i));
+  doc += "]}";
+  auto t = read_every_way(doc);
+  EXPECT_EQ(t.events, 100u);
+  EXPECT_EQ(t.errors, 0u);
+  t = read_every_way(doc + "\n");
+  EXPECT_EQ(t.events, 100u);
+
+  // JSON Lines whose first line is long: the whole-document parse fails, lines are found.
+  std::string lines = rec("l1", pad) + "\n";
+  for (int i = 2; i <= 50; ++i) lines += rec("l" + std::to_string(i)) + "\n";
+  t = read_every_way(lines);
+  EXPECT_EQ(t.events, 50u);
+  EXPECT_EQ(t.errors, 0u);
+  ASSERT_EQ(t.lines.size(), 50u);
+  EXPECT_EQ(t.lines[49], "event l50 f line 50 RunInstances");
+
+  // Two long container lines are JSON Lines too.
+  t = read_every_way(doc + "\n" + doc + "\n");
+  EXPECT_EQ(t.events, 200u);
+
+  // A one-line document with a broken record: split, the others still read.
+  std::string broken = R"({"Records":[)" + rec("b0", pad);
+  for (int i = 1; i < 10; ++i) {
+    broken += "," + (i == 5 ? std::string(R"({"eventVersion":})") : rec("b" + std::to_string(i)));
+  }
+  broken += "]}";
+  t = read_every_way(broken);
+  EXPECT_EQ(t.events, 9u);
+  EXPECT_EQ(t.errors, 1u);
+  EXPECT_NE(t.text().find("f record 5"), std::string::npos) << t.text();
 }
 
 TEST(LinesBatch, read_padded_reads_documents_and_gzip_in_place_like_read_buffer) {
