@@ -199,17 +199,18 @@ Status cloudtrail_fields(const TopLevel& top, const RecordRef& ref, Event::Field
   return {};
 }
 
-Result<Event> decode_with(Value root, const TopLevel* top, SourceKind kind, RecordRef ref);
+Result<Event> decode_with(Value root, const TopLevel* top, SourceKind kind, const RecordRef& ref);
 
 }  // namespace
 
-Result<Event> decode_record(Value root, SourceKind kind, RecordRef ref) {
-  return decode_with(root, nullptr, kind, std::move(ref));
+Result<Event> decode_record(Value root, SourceKind kind, const RecordRef& ref) {
+  return decode_with(root, nullptr, kind, ref);
 }
 
 namespace {
 
-Result<Event> decode_with(Value root, const TopLevel* top_in, SourceKind kind, RecordRef ref) {
+Result<Event> decode_with(Value root, const TopLevel* top_in, SourceKind kind,
+                          const RecordRef& ref) {
   if (root.kind() != Value::Kind::kObject) {
     return fail(ErrorCode::kParse, "record is not a JSON object",
                 ErrorContext{.where = ref.describe()});
@@ -276,7 +277,7 @@ Result<Event> decode_with(Value root, const TopLevel* top_in, SourceKind kind, R
       break;
     }
   }
-  return Event(root, f, std::move(ref));
+  return Event(root, f, ref);
 }
 
 }  // namespace

@@ -74,12 +74,14 @@ struct TopLevel {
 [[nodiscard]] RecordShape classify(Value root) noexcept;
 [[nodiscard]] RecordShape classify(Value root, const TopLevel& top) noexcept;
 
-// Builds the Event for a record already known to be of `kind` (no envelope).
-[[nodiscard]] Result<Event> decode_record(Value root, SourceKind kind, RecordRef ref);
+// Builds the Event for a record already known to be of `kind` (no envelope). The Event refers to
+// `ref`, which must outlive it.
+[[nodiscard]] Result<Event> decode_record(Value root, SourceKind kind, const RecordRef& ref);
 
 // Classifies `root` (or trusts `kind` when given, still unwrapping an EventBridge envelope) and
-// calls on_event for each Event it holds. Returns an error (with `ref` as location) when the record
-// is not a recognised shape or an envelope is malformed; nothing is emitted then.
+// calls on_event for each Event it holds (they refer to `ref`). Returns an error (with `ref` as
+// location) when the record is not a recognised shape or an envelope is malformed; nothing is
+// emitted then.
 template <class F>
 Status decode_records(Value root, std::optional<SourceKind> kind, const RecordRef& ref,
                       F&& on_event);

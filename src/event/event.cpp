@@ -145,7 +145,13 @@ std::string RecordRef::describe() const {
   return fmt::format("{} record {}", f, index);
 }
 
-Event::Event(Value root, const Fields& f, RecordRef ref)
+namespace {
+const RecordRef kNoRecord{};
+}  // namespace
+
+Event::Event() : ref_(&kNoRecord) {}
+
+Event::Event(Value root, const Fields& f, const RecordRef& ref)
     : root_(root),
       source_(f.source),
       time_(f.time),
@@ -154,7 +160,7 @@ Event::Event(Value root, const Fields& f, RecordRef ref)
       id_(f.id),
       service_(f.service),
       name_(f.name),
-      ref_(std::move(ref)) {}
+      ref_(&ref) {}
 
 namespace {
 
@@ -241,6 +247,7 @@ std::string Event::json() const {
 struct OwnedEvent::Doc {
   dom::parser parser;
   dom::element root;
+  RecordRef ref;  // the event refers to it
 };
 
 OwnedEvent::OwnedEvent(std::unique_ptr<Doc> doc, Event event)
@@ -257,7 +264,8 @@ Result<OwnedEvent> OwnedEvent::parse(std::string_view json, SourceKind kind, Rec
                 ErrorContext{.where = ref.describe()});
   }
   if (!ref.file) ref.file = std::make_shared<const std::string>("<memory>");
-  FIREBREAK_TRY(Event e, detail::decode_record(from_dom(doc->root), kind, std::move(ref)));
+  doc->ref = std::move(ref);
+  FIREBREAK_TRY(Event e, detail::decode_record(from_dom(doc->root), kind, doc->ref));
   return OwnedEvent(std::move(doc), std::move(e));
 }
 

@@ -157,7 +157,7 @@ Sniff ReaderCore::sniff(Window& w) {
     out.layout = Layout::kDocument;
     return out;
   }
-  const auto head = v0.substr(first, kSniffBytes);
+  const auto head = v0.substr(first, sniff_head_);
   if (w.holds_all() && w.size() <= options_.max_document_bytes &&
       std::memchr(head.data(), '\n', head.size()) == nullptr) {
     out.layout = Layout::kLongFirstLine;
@@ -377,9 +377,11 @@ std::size_t ReaderCore::lines_batched(std::string_view bytes, std::size_t pos, s
     const std::size_t ds = base + it.current_index();
     std::size_t le;
     if (ds == pos && bytes[ds] == '{') {
-      // The usual line: an object from the line's first byte to its newline (no search needed).
+      // The usual line: an object from the line's first byte to its newline, and none inside it
+      // (whitespace between its tokens may be one), so no blank checks are needed.
       const std::size_t de = ds + it.source().size();
-      if (de < end && bytes[de] == '\n' && de - pos <= options_.max_record_bytes) {
+      if (de < end && bytes[de] == '\n' && de - pos <= options_.max_record_bytes &&
+          std::memchr(bytes.data() + ds, '\n', de - ds) == nullptr) {
         ref.index = line_no - 1;
         ref.line = line_no;
         emit_root(root, ref, true, sink, s);

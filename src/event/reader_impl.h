@@ -63,6 +63,11 @@ class ReaderCore {
   // two).
   void set_batch_lines(bool on) noexcept { batch_lines_ = on; }
 
+  // How much of a '{' file's head must hold no newline for the whole-document parse to be tried
+  // before its lines are searched (Layout::kLongFirstLine). Tests and fuzzers lower it to reach
+  // that path with small inputs.
+  void set_sniff_head(std::size_t bytes) noexcept { sniff_head_ = bytes; }
+
  private:
   void read_lines(Window& w, Sniff& sniff, const std::shared_ptr<const std::string>& file,
                   EventSink& sink, ReadSummary& s);
@@ -108,6 +113,7 @@ class ReaderCore {
   simdjson::dom::parser inner_parser_;  // lookup-events' embedded CloudTrailEvent strings
   simdjson::dom::parser batch_parser_;  // JSON Lines batches (parse_many), allocated on first use
   bool batch_lines_ = true;
+  std::size_t sniff_head_ = 64u << 10;
   std::string flow_json_;
   WindowBuffer window_buffer_;  // reused by every file this reader reads
 };

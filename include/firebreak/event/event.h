@@ -135,7 +135,7 @@ struct RecordRef {
 
 class Event {
  public:
-  Event() = default;
+  Event();
 
   [[nodiscard]] SourceKind source() const noexcept { return source_; }
   // CloudTrail eventTime; GuardDuty Service.EventLastSeen, else UpdatedAt; ASFF LastObservedAt,
@@ -154,7 +154,7 @@ class Event {
   [[nodiscard]] std::string_view service() const noexcept { return service_; }
   [[nodiscard]] std::string_view name() const noexcept { return name_; }
 
-  [[nodiscard]] const RecordRef& ref() const noexcept { return ref_; }
+  [[nodiscard]] const RecordRef& ref() const noexcept { return *ref_; }
   [[nodiscard]] Value root() const noexcept { return root_; }
 
   // Calls fn(Value) for every value `path` reaches (see the header comment); returns the count.
@@ -171,13 +171,16 @@ class Event {
   // Compact JSON of the whole record (for `events cat` and evidence).
   [[nodiscard]] std::string json() const;
 
-  // Builds the view for a decoded record (used by readers; see event/decode.h).
+  // Builds the view for a decoded record (used by readers; see event/decode.h). `ref` is
+  // referenced, not copied, and must live as long as the record's document: a reader keeps one
+  // per file or batch and updates its index between records (copying the shared file name per
+  // record cost two atomic updates each).
   struct Fields {
     SourceKind source = SourceKind::kCloudTrail;
     TimePoint time{};
     std::string_view account, region, id, service, name;
   };
-  Event(Value root, const Fields& fields, RecordRef ref);
+  Event(Value root, const Fields& fields, const RecordRef& ref);
 
  private:
   std::size_t visit_impl(const FieldPath& path, void* ctx, void (*cb)(void*, Value)) const;
@@ -186,7 +189,7 @@ class Event {
   SourceKind source_ = SourceKind::kCloudTrail;
   TimePoint time_{};
   std::string_view account_, region_, id_, service_, name_;
-  RecordRef ref_;
+  const RecordRef* ref_;  // never null (a default Event refers to an empty RecordRef)
 };
 
 // An Event that owns its parsed document, for keeping beyond a reader callback. Move-only.
