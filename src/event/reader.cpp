@@ -112,19 +112,19 @@ void ReaderCore::skip(Error error, EventSink& sink, ReadSummary& s) {
   sink.on_error(error);
 }
 
+std::size_t ReaderCore::line_end(Window& w, std::size_t from) const {
+  for (;;) {
+    const auto v = w.view();
+    const auto nl = v.find('\n', from);
+    if (nl != std::string_view::npos) return nl;
+    if (v.size() > options_.max_document_bytes || !w.fill()) return v.size();
+  }
+}
+
 Sniff ReaderCore::sniff(Window& w) {
   Sniff out;
   w.fill_to(kSniffBytes);
   if (w.view().starts_with("\xEF\xBB\xBF")) w.consume(3);  // UTF-8 byte-order mark
-  // The first line (filled further when it is longer than the sniffing head).
-  auto line_end = [&](std::size_t from) {
-    for (;;) {
-      const auto v = w.view();
-      const auto nl = v.find('\n', from);
-      if (nl != std::string_view::npos) return nl;
-      if (v.size() > options_.max_document_bytes || !w.fill()) return v.size();
-    }
-  };
   const auto v0 = w.view();
   std::size_t first = 0;
   while (first < v0.size() && is_ws(v0[first])) ++first;
@@ -136,7 +136,7 @@ Sniff ReaderCore::sniff(Window& w) {
   const bool json = c == '{' || c == '[';
   if (options_.format == InputFormat::kVpcFlow || !json) {
     // Flow logs: a header line, or the default format without one.
-    const std::size_t e1 = line_end(first);
+    const std::size_t e1 = line_end(w, first);
     const auto line = strip_line(w.view().substr(first, e1 - first));
     if (auto header = parse_flow_header(line)) {
       out.layout = Layout::kFlowLog;
@@ -171,17 +171,9 @@ void ReaderCore::sniff_object_lines(Window& w, Sniff& out) {
   // '{': a document, or JSON Lines. JSON Lines when one of the first two non-blank lines is a
   // complete object on its own (so a broken first line does not hide the format) and there is
   // more than one non-blank line. A pretty-printed document has no line that is a whole object.
-  auto line_end = [&](std::size_t from) {
-    for (;;) {
-      const auto v = w.view();
-      const auto nl = v.find('\n', from);
-      if (nl != std::string_view::npos) return nl;
-      if (v.size() > options_.max_document_bytes || !w.fill()) return v.size();
-    }
-  };
   std::size_t first = 0;
   while (first < w.size() && is_ws(w.view()[first])) ++first;
-  const std::size_t e1 = line_end(first);
+  const std::size_t e1 = line_end(w, first);
   std::size_t s2 = e1;
   {
     const auto v = w.view();
@@ -198,7 +190,7 @@ void ReaderCore::sniff_object_lines(Window& w, Sniff& out) {
   }
   bool lines = is_single_object_line(w.view().substr(first, e1 - first));
   if (!lines) {
-    const std::size_t e2 = line_end(s2);
+    const std::size_t e2 = line_end(w, s2);
     lines = is_single_object_line(w.view().substr(s2, e2 - s2));
   }
   out.layout = lines ? Layout::kJsonLines : Layout::kDocument;

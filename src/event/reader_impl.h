@@ -89,6 +89,9 @@ class ReaderCore {
   void process_line(std::string_view line, std::uint64_t line_no, Sniff& sniff,
                     const std::shared_ptr<const std::string>& file, EventSink& sink,
                     ReadSummary& s);
+  // Where the line that holds byte `from` of the window ends (its newline, or the end of the
+  // input), filling the window as needed but not beyond max_document_bytes.
+  std::size_t line_end(Window& w, std::size_t from) const;
   // JSON Lines or a document, for input that starts with '{' (sn.layout is set).
   void sniff_object_lines(Window& w, Sniff& sn);
   void read_document(Window& w, const std::shared_ptr<const std::string>& file, EventSink& sink,

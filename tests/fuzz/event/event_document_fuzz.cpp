@@ -17,14 +17,6 @@
 
 namespace {
 
-struct Transcript final : firebreak::event::EventSink {
-  std::string text;
-  void on_event(const firebreak::event::Event& e) override {
-    text += "event " + std::string(e.id()) + " " + e.ref().describe() + "\n";
-  }
-  void on_error(const firebreak::Error& e) override { text += "error " + e.describe() + "\n"; }
-};
-
 // Reads `padded` (kReadPadding readable bytes after it) in place, as read_padded does.
 std::string core_read(std::string_view padded, std::size_t sniff_head) {
   firebreak::event::ReadOptions o;
@@ -32,7 +24,7 @@ std::string core_read(std::string_view padded, std::size_t sniff_head) {
   o.max_document_bytes = 1u << 20;
   firebreak::event::detail::ReaderCore core(o);
   core.set_sniff_head(sniff_head);
-  Transcript t;
+  firebreak::fuzz::Transcript t;
   firebreak::event::ReadSummary s;
   auto stream = firebreak::event::detail::memory_input(padded, true);
   core.read_stream(*stream, std::make_shared<const std::string>("fuzz"), t, s);

@@ -11,20 +11,12 @@
 
 namespace {
 
-struct Transcript final : firebreak::event::EventSink {
-  std::string text;
-  void on_event(const firebreak::event::Event& e) override {
-    text += "event " + std::string(e.id()) + " " + e.ref().describe() + "\n";
-  }
-  void on_error(const firebreak::Error& e) override { text += "error " + e.describe() + "\n"; }
-};
-
 std::string core_read(std::string_view bytes, bool batched) {
   firebreak::event::ReadOptions o{.format = firebreak::event::InputFormat::kCloudTrail};
   o.max_record_bytes = 64u << 10;
   firebreak::event::detail::ReaderCore core(o);
   core.set_batch_lines(batched);
-  Transcript t;
+  firebreak::fuzz::Transcript t;
   firebreak::event::ReadSummary s;
   auto stream = firebreak::event::detail::memory_input(bytes);
   core.read_stream(*stream, std::make_shared<const std::string>("fuzz"), t, s);

@@ -3,6 +3,7 @@
 // normalised fields, field paths, entities, the JSON text), so the fuzzer checks those too.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "firebreak/event/entities.h"
@@ -23,6 +24,16 @@ class TouchingSink final : public event::EventSink {
     (void)e.ref().describe();
   }
   void on_error(const Error& e) override { (void)e.describe(); }
+};
+
+// Everything a read produced, in order, as text (events with their location, errors): for
+// targets that compare two ways of reading the same bytes.
+struct Transcript final : event::EventSink {
+  std::string text;
+  void on_event(const event::Event& e) override {
+    text += "event " + std::string(e.id()) + " " + e.ref().describe() + "\n";
+  }
+  void on_error(const Error& e) override { text += "error " + e.describe() + "\n"; }
 };
 
 // Reads `data` as one file with `options`; its length modulo 3 picks a small document
