@@ -367,36 +367,29 @@ std::size_t ReaderCore::lines_batched(std::string_view bytes, std::size_t pos, s
     dom::element root;
     if ((*it).get(root) != simdjson::SUCCESS) return pos;
     const std::size_t ds = base + it.current_index();
-    std::size_t le;
-    if (ds == pos && bytes[ds] == '{') {
+    const std::size_t de = ds + it.source().size();
+    std::size_t le;  // the end of the document's line
+    if (ds == pos && bytes[ds] == '{' && de < end && bytes[de] == '\n' &&
+        de - pos <= options_.max_record_bytes &&
+        std::memchr(bytes.data() + ds, '\n', de - ds) == nullptr) {
       // The usual line: an object from the line's first byte to its newline, and none inside it
       // (whitespace between its tokens may be one), so no blank checks are needed.
-      const std::size_t de = ds + it.source().size();
-      if (de < end && bytes[de] == '\n' && de - pos <= options_.max_record_bytes &&
-          std::memchr(bytes.data() + ds, '\n', de - ds) == nullptr) {
-        ref.index = line_no - 1;
-        ref.line = line_no;
-        emit_root(root, ref, true, sink, s);
+      le = de;
+    } else {
+      for (;;) {
+        const void* nl = std::memchr(bytes.data() + pos, '\n', end - pos);
+        le = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data()) : end;
+        if (ds < le) break;
+        if (!blank(bytes.substr(pos, le - pos))) return pos;
         ++line_no;
-        pos = de + 1;
+        pos = le + 1;
         if (pos >= end) return end;
-        continue;
       }
-    }
-    for (;;) {
-      const void* nl = std::memchr(bytes.data() + pos, '\n', end - pos);
-      le = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data()) : end;
-      if (ds < le) break;
-      if (!blank(bytes.substr(pos, le - pos))) return pos;
-      ++line_no;
-      pos = le + 1;
-      if (pos >= end) return end;
-    }
-    if (ds < pos || (bytes[ds] != '{' && bytes[ds] != '[')) return pos;
-    const std::size_t de = ds + it.source().size();
-    if (de > le || !blank(bytes.substr(pos, ds - pos)) || !blank(bytes.substr(de, le - de)) ||
-        strip_line(bytes.substr(pos, le - pos)).size() > options_.max_record_bytes) {
-      return pos;
+      if (ds < pos || (bytes[ds] != '{' && bytes[ds] != '[')) return pos;
+      if (de > le || !blank(bytes.substr(pos, ds - pos)) || !blank(bytes.substr(de, le - de)) ||
+          strip_line(bytes.substr(pos, le - pos)).size() > options_.max_record_bytes) {
+        return pos;
+      }
     }
     ref.index = line_no - 1;
     ref.line = line_no;
