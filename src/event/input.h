@@ -120,6 +120,8 @@ class Window {
   // error() says whether the end was an error). May move the data: views are invalidated.
   bool fill();
   [[nodiscard]] bool eof() const noexcept { return eof_; }
+  // True while the window views bytes the stream lent (none copied into its own buffer yet).
+  [[nodiscard]] bool lent() const noexcept { return lent_; }
   // True when the window already holds everything the stream has (it lent all its bytes, or the
   // end was reached without error): fill() would add nothing.
   [[nodiscard]] bool holds_all() const noexcept {

@@ -158,10 +158,15 @@ Sniff ReaderCore::sniff(Window& w) {
     return out;
   }
   const auto head = v0.substr(first, sniff_head_);
-  if (w.holds_all() && w.size() <= options_.max_document_bytes &&
-      std::memchr(head.data(), '\n', head.size()) == nullptr) {
-    out.layout = Layout::kLongFirstLine;
-    return out;
+  if (std::memchr(head.data(), '\n', head.size()) == nullptr &&
+      w.size() <= options_.max_document_bytes) {
+    // Bytes lent by the caller but for their last few (read_buffer): take the rest now, a copy
+    // that parsing a document needs anyway (simdjson reads padding after it).
+    if (w.lent() && !w.holds_all()) w.fill_to(options_.max_document_bytes + 1);
+    if (w.holds_all() && w.size() <= options_.max_document_bytes) {
+      out.layout = Layout::kLongFirstLine;
+      return out;
+    }
   }
   sniff_object_lines(w, out);
   return out;
