@@ -12,6 +12,9 @@ namespace {
 using std::chrono::duration_cast;
 using std::chrono::nanoseconds;
 
+// TimePoint counts nanoseconds in 64 bits: years before 1678 or after 2261 do not fit.
+constexpr std::int64_t kMaxSecs = std::numeric_limits<std::int64_t>::max() / 1000000000 - 1;
+
 // Howard Hinnant's days_from_civil: proleptic Gregorian date -> days since 1970-01-01.
 constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
   y -= m <= 2;
@@ -64,17 +67,11 @@ Clock& real_clock() {
   return clock;
 }
 
-namespace {
-
-// TimePoint counts nanoseconds in 64 bits: years before 1678 or after 2261 do not fit.
-constexpr std::int64_t kMaxSecs = std::numeric_limits<std::int64_t>::max() / 1000000000 - 1;
-
-// The form AWS writes (CloudTrail eventTime), "YYYY-MM-DDTHH:MM:SSZ", without a call or a branch
-// per digit: this runs once per record on the ingest path. nullopt: not this form, or invalid
-// (the general parser then decides, with the same rules).
-std::optional<TimePoint> parse_utc_seconds(std::string_view s) noexcept {
-  if (s.size() != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-      s[16] != ':' || s[19] != 'Z') {
+std::optional<TimePoint> parse_iso8601(std::string_view s) noexcept {
+  // The fixed "YYYY-MM-DDTHH:MM:SS" prefix is read without a call or a branch per digit: this
+  // runs once per record on the ingest path.
+  if (s.size() < 19 || s[4] != '-' || s[7] != '-' ||
+      (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':') {
     return std::nullopt;
   }
   unsigned bad = 0;
@@ -88,27 +85,6 @@ std::optional<TimePoint> parse_utc_seconds(std::string_view s) noexcept {
   const unsigned hour = d(11) * 10 + d(12), minute = d(14) * 10 + d(15);
   const unsigned second = d(17) * 10 + d(18);
   if (bad || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
-      minute > 59 || second > 60) {
-    return std::nullopt;
-  }
-  const std::int64_t secs =
-      days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + std::min(second, 59u);
-  if (secs > kMaxSecs || secs < -kMaxSecs) return std::nullopt;
-  return TimePoint(duration_cast<Duration>(nanoseconds(secs * 1000000000)));
-}
-
-}  // namespace
-
-std::optional<TimePoint> parse_iso8601(std::string_view s) noexcept {
-  if (auto t = parse_utc_seconds(s)) return t;
-  unsigned year, month, day, hour, minute, second;
-  if (!digits(s, 0, 4, year) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, month) ||
-      s[7] != '-' || !digits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-      !digits(s, 11, 2, hour) || s[13] != ':' || !digits(s, 14, 2, minute) || s[16] != ':' ||
-      !digits(s, 17, 2, second)) {
-    return std::nullopt;
-  }
-  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
       minute > 59 || second > 60) {
     return std::nullopt;
   }
@@ -230,7 +206,6 @@ std::string format_compact_minute(TimePoint t) {
 
 TimePoint from_unix_seconds(std::int64_t seconds) noexcept {
   // Saturates outside what 64-bit nanoseconds hold (before 1678, after 2261).
-  constexpr std::int64_t kMaxSecs = std::numeric_limits<std::int64_t>::max() / 1000000000 - 1;
   seconds = std::clamp(seconds, -kMaxSecs, kMaxSecs);
   return TimePoint(duration_cast<Duration>(std::chrono::seconds(seconds)));
 }
